@@ -1,0 +1,153 @@
+//! The command line and its environment variables — a contract that tests
+//! outside this repository rely on (DESIGN.md, "Command line and
+//! configuration"). Every flag also reads a `CHECKOUTD_*` variable, and the
+//! flags work before or after the `serve` subcommand.
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+/// Self-hosted Checkout Sessions server speaking Stripe's and Gr4vy's APIs.
+#[derive(Debug, Parser)]
+#[command(name = "checkoutd", version, about)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+    #[command(flatten)]
+    pub options: Options,
+}
+
+/// What to do; `serve` when none is given.
+#[derive(Debug, Clone, Copy, Subcommand, PartialEq, Eq)]
+pub enum Command {
+    /// Run the server (the default).
+    Serve,
+    /// Apply database migrations and exit.
+    Migrate,
+}
+
+/// Log output format.
+#[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
+pub enum LogFormat {
+    Pretty,
+    Json,
+}
+
+/// Settings shared by every subcommand.
+#[derive(Debug, Clone, clap::Args)]
+pub struct Options {
+    /// Listen address; port 0 picks a free port (the bound address is printed).
+    #[arg(
+        long,
+        env = "CHECKOUTD_ADDR",
+        default_value = "127.0.0.1:4242",
+        global = true
+    )]
+    pub addr: String,
+
+    /// `sqlite://PATH`, `sqlite::memory:` or `postgres://…`.
+    #[arg(
+        long,
+        env = "CHECKOUTD_DATABASE_URL",
+        default_value = "sqlite://checkoutd.db",
+        global = true
+    )]
+    pub database_url: String,
+
+    /// Comma-separated secret keys to provision (`sk_test_…`, `sk_live_…`,
+    /// optionally `acct_ID:KEY`).
+    #[arg(long, env = "CHECKOUTD_API_KEYS", global = true)]
+    pub api_keys: Option<String>,
+
+    /// Comma-separated PEM files of P-521 public keys accepted for Gr4vy
+    /// JWTs, optionally `acct_ID:PATH`.
+    #[arg(long, env = "CHECKOUTD_GR4VY_PUBLIC_KEYS", global = true)]
+    pub gr4vy_public_keys: Option<String>,
+
+    /// Base of hosted-page URLs (default `http://{bound addr}`).
+    #[arg(long, env = "CHECKOUTD_PUBLIC_URL", global = true)]
+    pub public_url: Option<String>,
+
+    /// `pretty` or `json`.
+    #[arg(
+        long,
+        env = "CHECKOUTD_LOG_FORMAT",
+        value_enum,
+        default_value = "pretty",
+        global = true
+    )]
+    pub log_format: LogFormat,
+
+    /// Do not apply migrations when serving (run `checkoutd migrate` first).
+    #[arg(long, env = "CHECKOUTD_NO_MIGRATE", global = true)]
+    pub no_migrate: bool,
+
+    /// Most database connections per node.
+    #[arg(
+        long,
+        env = "CHECKOUTD_DB_MAX_CONNECTIONS",
+        default_value_t = 16,
+        global = true
+    )]
+    pub db_max_connections: u32,
+}
+
+/// The account a key without `acct_ID:` belongs to.
+pub const DEFAULT_ACCOUNT: &str = "acct_default";
+
+/// One entry of `--api-keys`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KeySpec {
+    pub account: String,
+    pub key: String,
+    pub livemode: bool,
+}
+
+/// Parse `--api-keys`.
+pub fn parse_keys(list: &str) -> Result<Vec<KeySpec>, String> {
+    list.split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(|entry| {
+            let (account, key) = match entry.split_once(':') {
+                Some((acct, key)) if acct.starts_with("acct_") => (acct.to_owned(), key.to_owned()),
+                Some(_) => return Err(format!("invalid --api-keys entry {entry:?}: use KEY or acct_ID:KEY")),
+                None => (DEFAULT_ACCOUNT.to_owned(), entry.to_owned()),
+            };
+            let livemode = if key.starts_with("sk_live_") {
+                true
+            } else if key.starts_with("sk_test_") {
+                false
+            } else {
+                return Err(format!("invalid key in --api-keys: keys start with sk_test_ or sk_live_ (got {entry:?})"));
+            };
+            if key.len() < 12 {
+                return Err("keys in --api-keys must be at least 12 characters".into());
+            }
+            Ok(KeySpec { account, key, livemode })
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn flags_work_before_and_after_serve() {
+        let a = Cli::try_parse_from(["checkoutd", "serve", "--addr", "127.0.0.1:0"]).unwrap();
+        let b = Cli::try_parse_from(["checkoutd", "--addr", "127.0.0.1:0"]).unwrap();
+        assert_eq!(a.options.addr, "127.0.0.1:0");
+        assert_eq!(b.options.addr, "127.0.0.1:0");
+        assert_eq!(a.command, Some(Command::Serve));
+        assert_eq!(b.command, None);
+    }
+
+    #[test]
+    fn keys_parse_with_and_without_account() {
+        let keys = parse_keys("sk_test_abcdefgh,acct_x:sk_live_abcdefgh").unwrap();
+        assert_eq!(keys[0].account, DEFAULT_ACCOUNT);
+        assert!(!keys[0].livemode);
+        assert_eq!(keys[1].account, "acct_x");
+        assert!(keys[1].livemode);
+        assert!(parse_keys("pk_test_abcdefgh").is_err());
+    }
+}

@@ -1,0 +1,89 @@
+//! List endpoints: Stripe's pagination parameters in, the list envelope out.
+//!
+//! `limit` 1..=100 (default 10), `starting_after` / `ending_before` (object
+//! ids, mutually exclusive), `created` as an integer or `created[gt|gte|lt|
+//! lte]`; results newest first, also within an `ending_before` page, as the
+//! SDKs' auto-pagination expects.
+
+use super::error::{StripeError, StripeResult};
+use super::form::Params;
+use checkout_store::{CreatedRange, Cursor, ListQuery};
+use serde_json::{json, Value};
+
+/// Read the pagination parameters (and `created` when `with_created`).
+pub fn query(p: &mut Params, kind: &'static str, with_created: bool) -> StripeResult<ListQuery> {
+    let limit = match p.int("limit")? {
+        None => 10,
+        Some(n) if (1..=100).contains(&n) => n,
+        Some(n) => {
+            return Err(StripeError::invalid_request(
+                format!("Invalid limit: must be between 1 and 100, but you passed {n}."),
+                Some("limit".into()),
+            ))
+        }
+    };
+    let after = p.string("starting_after", 5000)?;
+    let before = p.string("ending_before", 5000)?;
+    let cursor = match (after, before) {
+        (Some(_), Some(_)) => {
+            return Err(StripeError::invalid_request(
+                "You may only specify one of these parameters: ending_before, starting_after.",
+                Some("ending_before".into()),
+            ))
+        }
+        (Some(a), None) => Cursor::StartingAfter(a),
+        (None, Some(b)) => Cursor::EndingBefore(b),
+        (None, None) => Cursor::First,
+    };
+    let created = if with_created {
+        created_range(p)?
+    } else {
+        CreatedRange::default()
+    };
+    Ok(ListQuery {
+        kind,
+        eq: Vec::new(),
+        created,
+        limit,
+        cursor,
+    })
+}
+
+fn created_range(p: &mut Params) -> StripeResult<CreatedRange> {
+    if !p.has("created") {
+        return Ok(CreatedRange::default());
+    }
+    if let Ok(Some(exact)) = p.clone_int("created") {
+        return Ok(CreatedRange {
+            gte: Some(exact),
+            lte: Some(exact),
+            ..CreatedRange::default()
+        });
+    }
+    let Some(mut range) = p.required_object("created")? else {
+        return Ok(CreatedRange::default());
+    };
+    let r = CreatedRange {
+        gt: range.int("gt")?,
+        gte: range.int("gte")?,
+        lt: range.int("lt")?,
+        lte: range.int("lte")?,
+    };
+    range.finish()?;
+    Ok(r)
+}
+
+/// The list envelope.
+pub fn envelope(data: Vec<Value>, has_more: bool, url: &str) -> Value {
+    json!({ "object": "list", "data": data, "has_more": has_more, "url": url })
+}
+
+/// The 404 for a cursor naming an unknown object.
+pub fn unknown_cursor(object: &str, query: &ListQuery) -> StripeError {
+    let (param, id) = match &query.cursor {
+        Cursor::StartingAfter(id) => ("starting_after", id.as_str()),
+        Cursor::EndingBefore(id) => ("ending_before", id.as_str()),
+        Cursor::First => ("starting_after", ""),
+    };
+    StripeError::no_such(object, id, Some(param.to_owned()))
+}

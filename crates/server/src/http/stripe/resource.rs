@@ -1,0 +1,176 @@
+//! Storage access shared by the Stripe endpoints: load, insert, modify and
+//! list domain objects, turning storage outcomes into Stripe errors.
+//!
+//! Catalog lists filter on fields that have no column (`active`,
+//! `currency`, …): [`list`] takes a predicate and reads pages of the
+//! underlying index until it has `limit + 1` matches, so `has_more` and the
+//! cursors stay exact. Checkout-session filters use indexed columns instead.
+
+use super::context::Ctx;
+use super::error::{StripeError, StripeResult};
+use super::list;
+use crate::state::AppState;
+use checkout_domain::{DomainError, DomainResult};
+use checkout_store::{Change, Cursor, Index, ListQuery, NewEvent, NewObject, Record, StoreError};
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+
+fn decode<T: DeserializeOwned>(rec: &Record) -> StripeResult<T> {
+    serde_json::from_str(&rec.data).map_err(|e| {
+        tracing::error!(id = %rec.id, error = %e, "stored object does not decode");
+        StripeError::internal()
+    })
+}
+
+fn encode<T: Serialize>(value: &T) -> StripeResult<String> {
+    serde_json::to_string(value).map_err(|e| {
+        tracing::error!(error = %e, "object does not encode");
+        StripeError::internal()
+    })
+}
+
+/// Fetch an object or answer `No such {object}: '{id}'`.
+pub async fn load<T: DeserializeOwned>(
+    state: &AppState,
+    ctx: &Ctx,
+    kind: &str,
+    object: &str,
+    id: &str,
+    param: Option<&str>,
+) -> StripeResult<T> {
+    match state.store.get(&ctx.scope, kind, id).await? {
+        Some(rec) => decode(&rec),
+        None => Err(StripeError::no_such(object, id, param.map(str::to_owned))),
+    }
+}
+
+/// Store a new object with the events its creation emits.
+pub async fn insert<T: Serialize>(
+    state: &AppState,
+    ctx: &Ctx,
+    kind: &str,
+    (id, created): (&str, i64),
+    value: &T,
+    index: Index,
+    events: Vec<NewEvent>,
+) -> StripeResult<()> {
+    let obj = NewObject {
+        id,
+        kind,
+        created,
+        data: encode(value)?,
+        index,
+    };
+    match state.store.insert(&ctx.scope, obj, events).await {
+        Ok(()) => Ok(()),
+        Err(StoreError::Conflict(_)) => Err(StripeError::invalid_request(
+            format!("An object with ID '{id}' already exists."),
+            Some("id".into()),
+        )
+        .code("resource_already_exists")),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// What a modification produces besides the new value.
+pub struct Modified<T> {
+    pub value: T,
+    pub index: Index,
+    pub events: Vec<NewEvent>,
+}
+
+/// Read-modify-write an object under its row lock.
+pub async fn modify<T, F>(
+    state: &AppState,
+    ctx: &Ctx,
+    kind: &str,
+    object: &str,
+    id: &str,
+    mut f: F,
+) -> StripeResult<T>
+where
+    T: Serialize + DeserializeOwned + Send,
+    F: FnMut(T) -> DomainResult<Modified<T>> + Send,
+{
+    let mut out: Option<T> = None;
+    let mut mutator = |rec: &Record| -> DomainResult<Change> {
+        let current: T = serde_json::from_str(&rec.data).map_err(|e| {
+            DomainError::invalid_request(format!("The stored {object} could not be read: {e}"))
+        })?;
+        let m = f(current)?;
+        let data = serde_json::to_string(&m.value).map_err(|e| {
+            DomainError::invalid_request(format!("The {object} could not be stored: {e}"))
+        })?;
+        out = Some(m.value);
+        Ok(Change {
+            data,
+            index: m.index,
+            events: m.events,
+        })
+    };
+    match state.store.update(&ctx.scope, kind, id, &mut mutator).await {
+        Ok(_) => out.ok_or_else(StripeError::internal),
+        Err(StoreError::NotFound) => Err(StripeError::no_such(object, id, None)),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// One page of objects matching `keep`, newest first.
+pub async fn list<T, P>(
+    state: &AppState,
+    ctx: &Ctx,
+    query: ListQuery,
+    object: &str,
+    keep: P,
+) -> StripeResult<(Vec<T>, bool)>
+where
+    T: DeserializeOwned,
+    P: Fn(&T) -> bool,
+{
+    let want = usize::try_from(query.limit).unwrap_or(10);
+    let backwards = matches!(query.cursor, Cursor::EndingBefore(_));
+    let mut scan = ListQuery {
+        limit: 100,
+        ..query.clone()
+    };
+    let mut found: Vec<T> = Vec::new();
+    loop {
+        let page = match state.store.list(&ctx.scope, &scan).await {
+            Ok(p) => p,
+            Err(StoreError::NotFound) => return Err(list::unknown_cursor(object, &query)),
+            Err(e) => return Err(e.into()),
+        };
+        // Walk away from the cursor: newest→oldest forwards, the reverse
+        // when paging backwards.
+        let mut records = page.records;
+        if backwards {
+            records.reverse();
+        }
+        let last = records.last().map(|r| r.id.clone());
+        for rec in &records {
+            let item: T = decode(rec)?;
+            if keep(&item) {
+                found.push(item);
+                if found.len() > want {
+                    break;
+                }
+            }
+        }
+        match last {
+            Some(id) if page.has_more && found.len() <= want => {
+                scan.cursor = if backwards {
+                    Cursor::EndingBefore(id)
+                } else {
+                    Cursor::StartingAfter(id)
+                };
+            }
+            _ => break,
+        }
+    }
+    let has_more = found.len() > want;
+    found.truncate(want);
+    if backwards {
+        found.reverse();
+    }
+    Ok((found, has_more))
+}

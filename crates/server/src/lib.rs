@@ -1,0 +1,94 @@
+//! checkoutd as a library: the server the binary runs and the tests start
+//! on a random port.
+//!
+//! Layout follows the architecture: the pure core is the `checkout-domain`
+//! crate, storage the `checkout-store` crate; here live the HTTP dialects
+//! ([`http`]), start-up ([`run`]) and configuration ([`config`]).
+
+pub mod clock;
+pub mod config;
+pub mod http;
+pub mod ids;
+pub mod state;
+
+use checkout_store::{NewKey, PoolOptions, Store};
+use config::{parse_keys, Options};
+use http::stripe::context::{hash_key, redact_key};
+use state::{AppState, Metrics};
+use std::sync::Arc;
+use tokio::net::TcpListener;
+
+/// Open the store named by the options, migrating unless told not to.
+pub async fn open_store(options: &Options, migrate: bool) -> anyhow::Result<Arc<dyn Store>> {
+    let pool = PoolOptions {
+        max_connections: options.db_max_connections,
+        ..PoolOptions::default()
+    };
+    let store = checkout_store::connect(&options.database_url, &pool).await?;
+    if migrate {
+        store.migrate().await?;
+    }
+    Ok(store)
+}
+
+/// Provision `--api-keys`, or on a first start with none, create an account
+/// and a test key and print it once.
+pub async fn provision_keys(store: &dyn Store, options: &Options) -> anyhow::Result<()> {
+    let now = clock::real_now();
+    let specs = match &options.api_keys {
+        Some(list) => parse_keys(list).map_err(anyhow::Error::msg)?,
+        None => Vec::new(),
+    };
+    for spec in &specs {
+        let hash = hash_key(&spec.key);
+        let redacted = redact_key(&spec.key);
+        let key = NewKey {
+            key_hash: &hash,
+            account: &spec.account,
+            livemode: spec.livemode,
+            redacted: &redacted,
+        };
+        store.add_key(&key, now).await?;
+    }
+    if specs.is_empty() && !store.any_key().await? {
+        let account = ids::object_id("acct");
+        let secret = ids::secret_key(false);
+        let hash = hash_key(&secret);
+        let redacted = redact_key(&secret);
+        let key = NewKey {
+            key_hash: &hash,
+            account: &account,
+            livemode: false,
+            redacted: &redacted,
+        };
+        store.add_key(&key, now).await?;
+        println!("created account {account} with test secret key {secret} (shown once; keep it)");
+    }
+    Ok(())
+}
+
+/// Serve on `listener` until `shutdown` resolves, finishing in-flight
+/// requests before returning.
+pub async fn serve(
+    listener: TcpListener,
+    store: Arc<dyn Store>,
+    public_url: Option<String>,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<()> {
+    let addr = listener.local_addr()?;
+    let public_url = public_url
+        .map(|u| u.trim_end_matches('/').to_owned())
+        .unwrap_or_else(|| format!("http://{addr}"));
+    let state = AppState {
+        store,
+        public_url: public_url.into(),
+        metrics: Arc::new(Metrics::default()),
+    };
+    let app = http::app(state);
+    println!("checkoutd listening on http://{addr}");
+    tracing::info!(%addr, "listening");
+    axum::serve(listener, app)
+        .with_graceful_shutdown(shutdown)
+        .await?;
+    Ok(())
+}

@@ -1,0 +1,57 @@
+//! Storage errors. They keep their `sqlx` source so logs show the cause;
+//! nothing here knows about HTTP.
+
+use checkout_domain::DomainError;
+
+/// Why a storage call failed.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The object (or a list cursor) does not exist in the caller's scope.
+    #[error("not found")]
+    NotFound,
+    /// The update closure refused the change; nothing was written.
+    #[error(transparent)]
+    Rejected(DomainError),
+    /// A unique key already exists (e.g. an id collision).
+    #[error("conflict: {0}")]
+    Conflict(String),
+    /// No connection became free in time, or a statement timed out.
+    #[error("database unavailable")]
+    Unavailable(#[source] sqlx::Error),
+    #[error("database error")]
+    Backend(#[source] sqlx::Error),
+    #[error("migration failed")]
+    Migrate(#[source] sqlx::migrate::MigrateError),
+    #[error("stored data is corrupt: {0}")]
+    Corrupt(String),
+    #[error("configuration: {0}")]
+    Config(String),
+}
+
+impl From<sqlx::Error> for StoreError {
+    fn from(e: sqlx::Error) -> Self {
+        match &e {
+            sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed => StoreError::Unavailable(e),
+            sqlx::Error::Database(db) => {
+                // 57014: PostgreSQL statement timeout.
+                if db.code().as_deref() == Some("57014") {
+                    StoreError::Unavailable(e)
+                } else if db.is_unique_violation() {
+                    StoreError::Conflict(db.message().to_owned())
+                } else {
+                    StoreError::Backend(e)
+                }
+            }
+            _ => StoreError::Backend(e),
+        }
+    }
+}
+
+impl From<sqlx::migrate::MigrateError> for StoreError {
+    fn from(e: sqlx::migrate::MigrateError) -> Self {
+        StoreError::Migrate(e)
+    }
+}
+
+/// Result of a storage call.
+pub type StoreResult<T> = Result<T, StoreError>;

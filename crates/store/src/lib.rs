@@ -1,0 +1,114 @@
+//! Storage for checkoutd.
+//!
+//! Objects are JSON documents of the domain types, kept with the few columns
+//! that lists filter or order on. One trait family, [`Store`], and two plain
+//! implementations, [`sqlite::SqliteStore`] (embedded default) and
+//! [`postgres::PostgresStore`] (many stateless nodes), each with its own
+//! migrations. Every state change and the events it emits are written in one
+//! transaction, and [`ObjectStore::update`] runs its closure on the current
+//! row under the row's write lock, so concurrent updates never lose a write.
+
+pub mod error;
+pub mod model;
+pub mod postgres;
+mod sql;
+pub mod sqlite;
+
+use async_trait::async_trait;
+use std::sync::Arc;
+
+pub use error::{StoreError, StoreResult};
+pub use model::*;
+
+/// Accounts, their secret keys and their test clocks.
+#[async_trait]
+pub trait AccountStore: Send + Sync {
+    /// Create the account if it does not exist.
+    async fn ensure_account(&self, id: &str, now: i64) -> StoreResult<()>;
+    /// Add a key (by hash) to an account; adding the same key again is a no-op.
+    async fn add_key(&self, key: &NewKey<'_>, now: i64) -> StoreResult<()>;
+    /// Look a key up by its hash.
+    async fn find_key(&self, key_hash: &str) -> StoreResult<Option<KeyRecord>>;
+    /// Whether any key exists at all (first start prints a fresh one).
+    async fn any_key(&self) -> StoreResult<bool>;
+    /// Move an account's test-mode clock forward; returns the new offset.
+    async fn advance_clock(&self, account: &str, seconds: i64) -> StoreResult<i64>;
+}
+
+/// Objects of every kind, and the events their changes emit.
+#[async_trait]
+pub trait ObjectStore: Send + Sync {
+    /// Insert a new object and its events in one transaction.
+    async fn insert(
+        &self,
+        scope: &Scope,
+        obj: NewObject<'_>,
+        events: Vec<NewEvent>,
+    ) -> StoreResult<()>;
+    /// Fetch one object of `kind` in `scope`.
+    async fn get(&self, scope: &Scope, kind: &str, id: &str) -> StoreResult<Option<Record>>;
+    /// Read-modify-write one object under its row lock; the closure sees the
+    /// committed current state and its error aborts the whole change.
+    async fn update(
+        &self,
+        scope: &Scope,
+        kind: &str,
+        id: &str,
+        f: &mut Mutator<'_>,
+    ) -> StoreResult<Record>;
+    /// One page of a list, newest first.
+    async fn list(&self, scope: &Scope, query: &ListQuery) -> StoreResult<ListPage>;
+}
+
+/// Idempotency keys of POST requests.
+#[async_trait]
+pub trait IdempotencyStore: Send + Sync {
+    /// Claim `key` for a request with `fingerprint`, or report what the first
+    /// request with that key did.
+    async fn idem_begin(
+        &self,
+        scope: &Scope,
+        key: &str,
+        fingerprint: &str,
+        now: i64,
+    ) -> StoreResult<IdemBegin>;
+    /// Store the response of the request that claimed `key`.
+    async fn idem_finish(
+        &self,
+        scope: &Scope,
+        key: &str,
+        status: u16,
+        body: &str,
+    ) -> StoreResult<()>;
+    /// Forget a claim whose request must not be replayed (validation errors).
+    async fn idem_release(&self, scope: &Scope, key: &str) -> StoreResult<()>;
+    /// Delete keys created before `before`; returns how many.
+    async fn idem_prune(&self, before: i64) -> StoreResult<u64>;
+}
+
+/// The whole storage interface, as the server holds it.
+#[async_trait]
+pub trait Store: AccountStore + ObjectStore + IdempotencyStore {
+    /// Apply pending migrations.
+    async fn migrate(&self) -> StoreResult<()>;
+    /// Whether the database answers (`/readyz`).
+    async fn ping(&self) -> StoreResult<()>;
+    /// Short name of the backend, for logs and metrics.
+    fn backend(&self) -> &'static str;
+}
+
+/// Open the store a database URL names: `sqlite://PATH`, `sqlite::memory:`
+/// or `postgres://…`.
+pub async fn connect(url: &str, options: &PoolOptions) -> StoreResult<Arc<dyn Store>> {
+    if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        Ok(Arc::new(
+            postgres::PostgresStore::connect(url, options).await?,
+        ))
+    } else if url.starts_with("sqlite:") {
+        Ok(Arc::new(sqlite::SqliteStore::connect(url, options).await?))
+    } else {
+        Err(StoreError::Config(format!(
+            "unsupported database URL {url:?}: use sqlite://PATH, sqlite::memory: or postgres://…"
+        )))
+    }
+}

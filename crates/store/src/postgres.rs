@@ -1,0 +1,75 @@
+//! PostgreSQL, for any number of stateless checkoutd nodes on one database.
+//!
+//! Read-modify-writes take the row lock (`SELECT … FOR UPDATE`), so updates
+//! of one session through different nodes serialise on the row and none is
+//! lost; idempotency keys are claimed by the primary key, so the same key
+//! sent to two nodes at once runs once. Migrations take sqlx's advisory lock,
+//! so nodes starting together migrate once. The SQL is the portable subset
+//! shared with SQLite (see [`crate::sql`]); CockroachDB needs nothing more
+//! than retrying serialisation failures, which its SERIALIZABLE default can
+//! raise (see the README).
+
+use crate::model::*;
+use crate::{AccountStore, IdempotencyStore, ObjectStore, Store, StoreError, StoreResult};
+use async_trait::async_trait;
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::{PgPool, Postgres, QueryBuilder, Row};
+use std::borrow::Cow;
+use std::str::FromStr;
+
+/// PostgreSQL-backed [`Store`].
+pub struct PostgresStore {
+    writer: PgPool,
+    reader: PgPool,
+}
+
+fn migrator() -> sqlx::migrate::Migrator {
+    use sqlx::migrate::{Migration, MigrationType, Migrator};
+    Migrator {
+        migrations: Cow::Owned(vec![Migration::new(
+            1,
+            Cow::Borrowed("init"),
+            MigrationType::Simple,
+            Cow::Borrowed(include_str!("../migrations/postgres/0001_init.sql")),
+            false,
+        )]),
+        ..Migrator::DEFAULT
+    }
+}
+
+impl PostgresStore {
+    /// Connect a pool to `url`.
+    pub async fn connect(url: &str, options: &PoolOptions) -> StoreResult<Self> {
+        let timeout = format!("{}ms", options.statement_timeout.as_millis());
+        let connect =
+            PgConnectOptions::from_str(url)?.options([("statement_timeout", timeout.as_str())]);
+        let pool = PgPoolOptions::new()
+            .max_connections(options.max_connections.max(2))
+            .acquire_timeout(options.acquire_timeout)
+            .connect_with(connect)
+            .await?;
+        Ok(Self {
+            writer: pool.clone(),
+            reader: pool,
+        })
+    }
+}
+
+crate::sql::sql_store!(PostgresStore, Postgres, " FOR UPDATE");
+
+#[async_trait]
+impl Store for PostgresStore {
+    async fn migrate(&self) -> StoreResult<()> {
+        migrator().run(&self.writer).await?;
+        Ok(())
+    }
+
+    async fn ping(&self) -> StoreResult<()> {
+        sqlx::query("SELECT 1").execute(&self.reader).await?;
+        Ok(())
+    }
+
+    fn backend(&self) -> &'static str {
+        "postgres"
+    }
+}

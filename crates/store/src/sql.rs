@@ -1,0 +1,380 @@
+//! The SQL both backends share, written once.
+//!
+//! The statements use `$N` placeholders, which SQLite and PostgreSQL both
+//! accept, and only portable SQL (`ON CONFLICT DO NOTHING`, `RETURNING`).
+//! [`sql_store!`] expands to the [`AccountStore`](crate::AccountStore),
+//! [`ObjectStore`](crate::ObjectStore) and
+//! [`IdempotencyStore`](crate::IdempotencyStore) impls for a backend struct
+//! with `writer` and `reader` pools; the one difference, the row lock taken
+//! by `update`, is its `lock` argument. Each backend module keeps its own
+//! connection setup and migrations.
+
+use crate::model::{Cursor, ListPage, ListQuery, Record};
+use crate::StoreResult;
+use sqlx::{Database, Encode, QueryBuilder, Type};
+
+/// Append the filter, cursor, order and limit clauses of a list query.
+pub(crate) fn push_filters<'a, DB: Database>(
+    qb: &mut QueryBuilder<'a, DB>,
+    query: &'a ListQuery,
+    cursor_seq: Option<i64>,
+) where
+    i64: Encode<'a, DB> + Type<DB>,
+    &'a str: Encode<'a, DB> + Type<DB>,
+{
+    for (column, value) in &query.eq {
+        qb.push(" AND ")
+            .push(column.sql())
+            .push(" = ")
+            .push_bind(value.as_str());
+    }
+    let c = &query.created;
+    for (op, bound) in [
+        (" > ", c.gt),
+        (" >= ", c.gte),
+        (" < ", c.lt),
+        (" <= ", c.lte),
+    ] {
+        if let Some(v) = bound {
+            qb.push(" AND created").push(op).push_bind(v);
+        }
+    }
+    // One extra row tells whether there is another page.
+    let fetch = query.limit + 1;
+    match (&query.cursor, cursor_seq) {
+        (Cursor::EndingBefore(_), Some(seq)) => {
+            qb.push(" AND seq > ")
+                .push_bind(seq)
+                .push(" ORDER BY seq ASC LIMIT ")
+                .push_bind(fetch);
+        }
+        (_, Some(seq)) => {
+            qb.push(" AND seq < ")
+                .push_bind(seq)
+                .push(" ORDER BY seq DESC LIMIT ")
+                .push_bind(fetch);
+        }
+        (_, None) => {
+            qb.push(" ORDER BY seq DESC LIMIT ").push_bind(fetch);
+        }
+    }
+}
+
+/// Trim the extra row and put an `ending_before` page newest first.
+pub(crate) fn page(mut records: Vec<Record>, query: &ListQuery) -> StoreResult<ListPage> {
+    let limit = usize::try_from(query.limit).unwrap_or(0);
+    let has_more = records.len() > limit;
+    records.truncate(limit);
+    if matches!(query.cursor, Cursor::EndingBefore(_)) {
+        records.reverse();
+    }
+    Ok(ListPage { records, has_more })
+}
+
+/// Implement the storage traits for `$store` over database `$db`; `$lock`
+/// is appended to the `SELECT` of a read-modify-write.
+macro_rules! sql_store {
+    ($store:ty, $db:ty, $lock:literal) => {
+        fn record(row: &<$db as sqlx::Database>::Row) -> StoreResult<Record> {
+            Ok(Record {
+                id: row.try_get("id")?,
+                created: row.try_get("created")?,
+                version: row.try_get("version")?,
+                data: row.try_get("data")?,
+            })
+        }
+
+        async fn insert_events(tx: &mut <$db as sqlx::Database>::Connection, scope: &Scope, events: &[NewEvent]) -> StoreResult<()> {
+            for e in events {
+                sqlx::query("INSERT INTO events (id, account_id, livemode, type, created, data) VALUES ($1, $2, $3, $4, $5, $6)")
+                    .bind(&e.id)
+                    .bind(&scope.account)
+                    .bind(scope.livemode)
+                    .bind(&e.event_type)
+                    .bind(e.created)
+                    .bind(&e.data)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            Ok(())
+        }
+
+        #[async_trait]
+        impl AccountStore for $store {
+            async fn ensure_account(&self, id: &str, now: i64) -> StoreResult<()> {
+                sqlx::query("INSERT INTO accounts (id, created) VALUES ($1, $2) ON CONFLICT (id) DO NOTHING")
+                    .bind(id)
+                    .bind(now)
+                    .execute(&self.writer)
+                    .await?;
+                Ok(())
+            }
+
+            async fn add_key(&self, key: &NewKey<'_>, now: i64) -> StoreResult<()> {
+                let mut tx = self.writer.begin().await?;
+                sqlx::query("INSERT INTO accounts (id, created) VALUES ($1, $2) ON CONFLICT (id) DO NOTHING")
+                    .bind(key.account)
+                    .bind(now)
+                    .execute(&mut *tx)
+                    .await?;
+                let existing: Option<String> = sqlx::query_scalar("SELECT account_id FROM api_keys WHERE key_hash = $1")
+                    .bind(key.key_hash)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+                match existing {
+                    Some(account) if account != key.account => {
+                        return Err(StoreError::Conflict(format!(
+                            "key {} already belongs to another account",
+                            key.redacted
+                        )))
+                    }
+                    Some(_) => {}
+                    None => {
+                        sqlx::query("INSERT INTO api_keys (key_hash, account_id, livemode, redacted, created) VALUES ($1, $2, $3, $4, $5)")
+                            .bind(key.key_hash)
+                            .bind(key.account)
+                            .bind(key.livemode)
+                            .bind(key.redacted)
+                            .bind(now)
+                            .execute(&mut *tx)
+                            .await?;
+                    }
+                }
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn find_key(&self, key_hash: &str) -> StoreResult<Option<KeyRecord>> {
+                let row = sqlx::query(
+                    "SELECT k.account_id, k.livemode, a.test_clock_offset FROM api_keys k JOIN accounts a ON a.id = k.account_id WHERE k.key_hash = $1",
+                )
+                .bind(key_hash)
+                .fetch_optional(&self.reader)
+                .await?;
+                row.map(|r| {
+                    let livemode: bool = r.try_get("livemode")?;
+                    let offset: i64 = r.try_get("test_clock_offset")?;
+                    Ok(KeyRecord {
+                        account: r.try_get("account_id")?,
+                        livemode,
+                        clock_offset: if livemode { 0 } else { offset },
+                    })
+                })
+                .transpose()
+            }
+
+            async fn any_key(&self) -> StoreResult<bool> {
+                let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM api_keys").fetch_one(&self.reader).await?;
+                Ok(n > 0)
+            }
+
+            async fn advance_clock(&self, account: &str, seconds: i64) -> StoreResult<i64> {
+                let offset: Option<i64> = sqlx::query_scalar(
+                    "UPDATE accounts SET test_clock_offset = test_clock_offset + $1 WHERE id = $2 RETURNING test_clock_offset",
+                )
+                .bind(seconds)
+                .bind(account)
+                .fetch_optional(&self.writer)
+                .await?;
+                offset.ok_or(StoreError::NotFound)
+            }
+        }
+
+        #[async_trait]
+        impl ObjectStore for $store {
+            async fn insert(&self, scope: &Scope, obj: NewObject<'_>, events: Vec<NewEvent>) -> StoreResult<()> {
+                let mut tx = self.writer.begin().await?;
+                let i = &obj.index;
+                sqlx::query(
+                    "INSERT INTO objects (id, account_id, livemode, kind, created, version, status, email, customer, payment_intent, payment_link, subscription, expires_at, data) \
+                     VALUES ($1, $2, $3, $4, $5, 1, $6, $7, $8, $9, $10, $11, $12, $13)",
+                )
+                .bind(obj.id)
+                .bind(&scope.account)
+                .bind(scope.livemode)
+                .bind(obj.kind)
+                .bind(obj.created)
+                .bind(&i.status)
+                .bind(&i.email)
+                .bind(&i.customer)
+                .bind(&i.payment_intent)
+                .bind(&i.payment_link)
+                .bind(&i.subscription)
+                .bind(i.expires_at)
+                .bind(&obj.data)
+                .execute(&mut *tx)
+                .await?;
+                insert_events(&mut tx, scope, &events).await?;
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn get(&self, scope: &Scope, kind: &str, id: &str) -> StoreResult<Option<Record>> {
+                let row = sqlx::query(
+                    "SELECT id, created, version, data FROM objects WHERE id = $1 AND account_id = $2 AND livemode = $3 AND kind = $4",
+                )
+                .bind(id)
+                .bind(&scope.account)
+                .bind(scope.livemode)
+                .bind(kind)
+                .fetch_optional(&self.reader)
+                .await?;
+                row.as_ref().map(record).transpose()
+            }
+
+            async fn update(&self, scope: &Scope, kind: &str, id: &str, f: &mut Mutator<'_>) -> StoreResult<Record> {
+                // SQLite: the single writer connection makes this read-modify-write
+                // atomic. PostgreSQL: the row lock does (`$lock` = FOR UPDATE).
+                let mut tx = self.writer.begin().await?;
+                let row = sqlx::query(concat!(
+                    "SELECT id, created, version, data FROM objects WHERE id = $1 AND account_id = $2 AND livemode = $3 AND kind = $4",
+                    $lock
+                ))
+                .bind(id)
+                .bind(&scope.account)
+                .bind(scope.livemode)
+                .bind(kind)
+                .fetch_optional(&mut *tx)
+                .await?;
+                let current = row.as_ref().map(record).transpose()?.ok_or(StoreError::NotFound)?;
+                let change = f(&current).map_err(StoreError::Rejected)?;
+                let i = &change.index;
+                sqlx::query(
+                    "UPDATE objects SET version = version + 1, status = $1, email = $2, customer = $3, payment_intent = $4, payment_link = $5, subscription = $6, expires_at = $7, data = $8 WHERE id = $9",
+                )
+                .bind(&i.status)
+                .bind(&i.email)
+                .bind(&i.customer)
+                .bind(&i.payment_intent)
+                .bind(&i.payment_link)
+                .bind(&i.subscription)
+                .bind(i.expires_at)
+                .bind(&change.data)
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+                insert_events(&mut tx, scope, &change.events).await?;
+                tx.commit().await?;
+                Ok(Record {
+                    id: current.id,
+                    created: current.created,
+                    version: current.version + 1,
+                    data: change.data,
+                })
+            }
+
+            async fn list(&self, scope: &Scope, query: &ListQuery) -> StoreResult<ListPage> {
+                let mut conn = self.reader.acquire().await?;
+                let cursor_seq = match &query.cursor {
+                    Cursor::First => None,
+                    Cursor::StartingAfter(id) | Cursor::EndingBefore(id) => {
+                        let seq: Option<i64> = sqlx::query_scalar(
+                            "SELECT seq FROM objects WHERE id = $1 AND account_id = $2 AND livemode = $3 AND kind = $4",
+                        )
+                        .bind(id)
+                        .bind(&scope.account)
+                        .bind(scope.livemode)
+                        .bind(query.kind)
+                        .fetch_optional(&mut *conn)
+                        .await?;
+                        Some(seq.ok_or(StoreError::NotFound)?)
+                    }
+                };
+                let mut qb: QueryBuilder<$db> =
+                    QueryBuilder::new("SELECT id, created, version, data FROM objects WHERE account_id = ");
+                qb.push_bind(&scope.account)
+                    .push(" AND livemode = ")
+                    .push_bind(scope.livemode)
+                    .push(" AND kind = ")
+                    .push_bind(query.kind);
+                crate::sql::push_filters(&mut qb, query, cursor_seq);
+                let rows = qb.build().fetch_all(&mut *conn).await?;
+                crate::sql::page(rows.iter().map(record).collect::<StoreResult<Vec<_>>>()?, query)
+            }
+        }
+
+        #[async_trait]
+        impl IdempotencyStore for $store {
+            async fn idem_begin(&self, scope: &Scope, key: &str, fingerprint: &str, now: i64) -> StoreResult<IdemBegin> {
+                let mut tx = self.writer.begin().await?;
+                let inserted = sqlx::query(
+                    "INSERT INTO idempotency_keys (account_id, livemode, key, fingerprint, created) VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING",
+                )
+                .bind(&scope.account)
+                .bind(scope.livemode)
+                .bind(key)
+                .bind(fingerprint)
+                .bind(now)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+                let outcome = if inserted == 1 {
+                    IdemBegin::Started
+                } else {
+                    let row = sqlx::query(
+                        "SELECT fingerprint, status_code, body, created FROM idempotency_keys WHERE account_id = $1 AND livemode = $2 AND key = $3",
+                    )
+                    .bind(&scope.account)
+                    .bind(scope.livemode)
+                    .bind(key)
+                    .fetch_one(&mut *tx)
+                    .await?;
+                    let stored: String = row.try_get("fingerprint")?;
+                    let status: Option<i64> = row.try_get("status_code")?;
+                    let created: i64 = row.try_get("created")?;
+                    match status {
+                        _ if stored != fingerprint => IdemBegin::Mismatch,
+                        Some(code) => IdemBegin::Replay {
+                            status: u16::try_from(code).map_err(|_| StoreError::Corrupt("status code".into()))?,
+                            body: row.try_get::<Option<String>, _>("body")?.unwrap_or_default(),
+                        },
+                        None if created + IDEM_ABANDONED_AFTER < now => {
+                            sqlx::query("UPDATE idempotency_keys SET created = $1 WHERE account_id = $2 AND livemode = $3 AND key = $4")
+                                .bind(now)
+                                .bind(&scope.account)
+                                .bind(scope.livemode)
+                                .bind(key)
+                                .execute(&mut *tx)
+                                .await?;
+                            IdemBegin::Started
+                        }
+                        None => IdemBegin::InProgress,
+                    }
+                };
+                tx.commit().await?;
+                Ok(outcome)
+            }
+
+            async fn idem_finish(&self, scope: &Scope, key: &str, status: u16, body: &str) -> StoreResult<()> {
+                sqlx::query("UPDATE idempotency_keys SET status_code = $1, body = $2 WHERE account_id = $3 AND livemode = $4 AND key = $5")
+                    .bind(i64::from(status))
+                    .bind(body)
+                    .bind(&scope.account)
+                    .bind(scope.livemode)
+                    .bind(key)
+                    .execute(&self.writer)
+                    .await?;
+                Ok(())
+            }
+
+            async fn idem_release(&self, scope: &Scope, key: &str) -> StoreResult<()> {
+                sqlx::query("DELETE FROM idempotency_keys WHERE account_id = $1 AND livemode = $2 AND key = $3 AND status_code IS NULL")
+                    .bind(&scope.account)
+                    .bind(scope.livemode)
+                    .bind(key)
+                    .execute(&self.writer)
+                    .await?;
+                Ok(())
+            }
+
+            async fn idem_prune(&self, before: i64) -> StoreResult<u64> {
+                let done = sqlx::query("DELETE FROM idempotency_keys WHERE created < $1")
+                    .bind(before)
+                    .execute(&self.writer)
+                    .await?;
+                Ok(done.rows_affected())
+            }
+        }
+    };
+}
+pub(crate) use sql_store;
