@@ -5,11 +5,15 @@
 //! crate, storage the `checkout-store` crate; here live the HTTP dialects
 //! ([`http`]), start-up ([`run`]) and configuration ([`config`]).
 
+// The session object is one large `json!` literal.
+#![recursion_limit = "256"]
+
 pub mod clock;
 pub mod config;
 pub mod http;
 pub mod ids;
 pub mod state;
+pub mod sweeper;
 
 use checkout_store::{NewKey, PoolOptions, Store};
 use config::{parse_keys, Options};

@@ -58,6 +58,11 @@ pub trait ObjectStore: Send + Sync {
     ) -> StoreResult<Record>;
     /// One page of a list, newest first.
     async fn list(&self, scope: &Scope, query: &ListQuery) -> StoreResult<ListPage>;
+    /// Up to `limit` open objects of `kind` whose `expires_at` has passed by
+    /// their account's clock (`real_now` plus the test-clock offset in test
+    /// mode), oldest deadline first. Claiming happens in `update`, which
+    /// re-checks the state under the row lock, so nodes may race here safely.
+    async fn due(&self, kind: &str, real_now: i64, limit: i64) -> StoreResult<Vec<Due>>;
 }
 
 /// Idempotency keys of POST requests.

@@ -175,3 +175,12 @@ impl Default for PoolOptions {
 /// An idempotency claim older than this whose request never finished (the
 /// node died) may be taken over by a retry.
 pub const IDEM_ABANDONED_AFTER: i64 = 60;
+
+/// An object whose deadline has passed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Due {
+    pub scope: Scope,
+    pub id: String,
+    /// The account's clock at the time of the query.
+    pub now: i64,
+}

@@ -263,6 +263,42 @@ macro_rules! sql_store {
                 })
             }
 
+            async fn due(&self, kind: &str, real_now: i64, limit: i64) -> StoreResult<Vec<Due>> {
+                // Per account and mode, so `expires_at <= constant` can use
+                // the partial index on open objects.
+                let accounts = sqlx::query("SELECT id, test_clock_offset FROM accounts")
+                    .fetch_all(&self.reader)
+                    .await?;
+                let mut due = Vec::new();
+                for row in &accounts {
+                    let account: String = row.try_get("id")?;
+                    let offset: i64 = row.try_get("test_clock_offset")?;
+                    for livemode in [false, true] {
+                        let now = if livemode { real_now } else { real_now + offset };
+                        let left = limit - i64::try_from(due.len()).unwrap_or(limit);
+                        if left <= 0 {
+                            return Ok(due);
+                        }
+                        let ids: Vec<String> = sqlx::query_scalar(
+                            "SELECT id FROM objects WHERE status = 'open' AND expires_at <= $1 AND account_id = $2 AND livemode = $3 AND kind = $4 ORDER BY expires_at LIMIT $5",
+                        )
+                        .bind(now)
+                        .bind(&account)
+                        .bind(livemode)
+                        .bind(kind)
+                        .bind(left)
+                        .fetch_all(&self.reader)
+                        .await?;
+                        due.extend(ids.into_iter().map(|id| Due {
+                            scope: Scope { account: account.clone(), livemode },
+                            id,
+                            now,
+                        }));
+                    }
+                }
+                Ok(due)
+            }
+
             async fn list(&self, scope: &Scope, query: &ListQuery) -> StoreResult<ListPage> {
                 let mut conn = self.reader.acquire().await?;
                 let cursor_seq = match &query.cursor {

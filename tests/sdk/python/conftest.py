@@ -161,7 +161,7 @@ class Server:
     def client(self, key: Optional[str] = None, **kwargs: Any) -> stripe.StripeClient:
         kwargs.setdefault("max_network_retries", 0)
         return stripe.StripeClient(
-            key or self.test_key,
+            self.test_key if key is None else key,
             base_addresses={"api": self.base},
             **kwargs,
         )
@@ -208,7 +208,18 @@ class Server:
         return "".join(self.output)
 
 
-def start_server(tmp_dir: Path) -> tuple[Server, Database]:
+def start_server(
+    tmp_dir: Path,
+    *,
+    subcommand: bool = True,
+    db: Optional[Database] = None,
+    keys: Optional[tuple[str, str, str]] = None,
+) -> tuple[Server, Database]:
+    """Start checkoutd on a free port and wait for its `listening on` line.
+
+    By default with a fresh database and fresh keys; pass the `db` and `keys`
+    (test, live, other) of an earlier server to restart on the same data.
+    """
     binary = server_binary()
     if not binary.exists():
         pytest.fail(
@@ -216,13 +227,11 @@ def start_server(tmp_dir: Path) -> tuple[Server, Database]:
             "or set CHECKOUTD_BIN",
             pytrace=False,
         )
-    db = Database(tmp_dir)
-    test_key = random_key("sk_test_")
-    live_key = random_key("sk_live_")
-    other_key = random_key("sk_test_")
+    db = db or Database(tmp_dir)
+    test_key, live_key, other_key = keys or (random_key("sk_test_"), random_key("sk_live_"), random_key("sk_test_"))
     cmd = [
         str(binary),
-        "serve",
+        *(["serve"] if subcommand else []),
         "--addr",
         "127.0.0.1:0",
         "--database-url",

@@ -217,7 +217,22 @@ def test_a_request_without_an_api_key_is_a_401_with_stripes_message(server):
 
 
 def test_the_sdk_turns_a_missing_key_response_into_an_authentication_error(server):
-    # Arrange: an empty key makes the SDK send `Authorization: Bearer ` (no key at all)
+    # Arrange: without a key the SDK refuses to send, so feed it the server's raw answer
+    response = server.http("GET", "/v1/products", key=None)
+    requestor = server.client()._requestor
+
+    # Act
+    with pytest.raises(stripe.AuthenticationError) as caught:
+        requestor._interpret_response(response.content, response.status_code, response.headers, "V1")
+
+    # Assert
+    assert caught.value.http_status == 401
+    assert caught.value.user_message == NO_KEY_MESSAGE
+    assert caught.value.request_id == response.headers["Request-Id"]
+
+
+def test_an_empty_bearer_token_is_an_authentication_error(server):
+    # Arrange: an empty key makes the SDK send `Authorization: Bearer ` with nothing after it
     client = server.client(key="")
 
     # Act
@@ -226,7 +241,7 @@ def test_the_sdk_turns_a_missing_key_response_into_an_authentication_error(serve
 
     # Assert
     assert caught.value.http_status == 401
-    assert caught.value.user_message.startswith("You did not provide an API key.")
+    assert caught.value.error.type == "invalid_request_error"
 
 
 def test_a_wrong_api_key_raises_authentication_error_without_echoing_the_key(server):

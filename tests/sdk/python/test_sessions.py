@@ -331,6 +331,55 @@ def test_a_sessions_metadata_can_be_updated():
     assert updated.metadata.to_dict() == {"b": "2", "c": "3"}
 
 
+def test_updating_line_items_keeps_lines_by_id_and_recomputes_totals():
+    # Arrange
+    a = make_price(1000, name="A")
+    b = make_price(300, name="B")
+    session = make_session(line_items=[{"price": a.id, "quantity": 1}])
+    line_a = stripe.checkout.Session.list_line_items(session.id).data[0]
+
+    # Act
+    updated = stripe.checkout.Session.modify(
+        session.id,
+        line_items=[{"id": line_a.id, "quantity": 2}, {"price": b.id, "quantity": 3}],
+    )
+
+    # Assert
+    assert updated.amount_subtotal == 2000 + 900
+    assert updated.amount_total == 2900
+    items = stripe.checkout.Session.list_line_items(session.id).data
+    assert [(i.id == line_a.id, i.description, i.quantity) for i in items] == [(True, "A", 2), (False, "B", 3)]
+
+
+def test_updating_shipping_options_selects_the_first_new_option():
+    # Arrange
+    price = make_price(1000)
+    ground = _shipping_rate(500)
+    express = _shipping_rate(1500)
+    session = make_session(line_items=[{"price": price.id, "quantity": 1}], shipping_options=[{"shipping_rate": ground.id}])
+
+    # Act
+    updated = stripe.checkout.Session.modify(session.id, shipping_options=[{"shipping_rate": express.id}])
+
+    # Assert
+    assert updated.shipping_cost.shipping_rate == express.id
+    assert updated.total_details.amount_shipping == 1500
+    assert updated.amount_total == 2500
+
+
+def test_an_expired_session_cannot_be_updated():
+    # Arrange
+    session = make_session()
+    stripe.checkout.Session.expire(session.id)
+
+    # Act
+    with pytest.raises(stripe.InvalidRequestError) as caught:
+        stripe.checkout.Session.modify(session.id, metadata={"a": "1"})
+
+    # Assert
+    assert caught.value.http_status == 400
+
+
 def test_a_session_created_through_stripe_client_reports_the_same_totals(client):
     # Arrange
     price = client.v1.prices.create({"currency": "usd", "unit_amount": 1099, "product_data": {"name": "T-shirt"}})
@@ -503,6 +552,34 @@ def test_line_items_can_be_expanded_on_create():
     # Assert
     assert session.line_items.object == "list"
     assert len(session.line_items.data) == 1
+
+
+def test_expand_follows_dot_paths_into_line_item_prices_and_products():
+    # Arrange
+    price = make_price(700, name="Poster")
+    session = make_session(line_items=[{"price": price.id, "quantity": 1}])
+
+    # Act
+    fetched = stripe.checkout.Session.retrieve(session.id, expand=["line_items.data.price.product"])
+
+    # Assert
+    product = fetched.line_items.data[0].price.product
+    assert isinstance(product, stripe.Product)
+    assert product.id == price.product
+    assert product.name == "Poster"
+
+
+def test_shipping_cost_rate_can_be_expanded():
+    # Arrange
+    rate = _shipping_rate(800, name="Courier")
+    session = make_session(shipping_options=[{"shipping_rate": rate.id}])
+
+    # Act
+    fetched = stripe.checkout.Session.retrieve(session.id, expand=["shipping_cost.shipping_rate"])
+
+    # Assert
+    assert isinstance(fetched.shipping_cost.shipping_rate, stripe.ShippingRate)
+    assert fetched.shipping_cost.shipping_rate.display_name == "Courier"
 
 
 def test_listing_line_items_auto_paginates_in_order():

@@ -16,8 +16,12 @@ pub mod params;
 pub mod prices;
 pub mod products;
 pub mod resource;
+pub mod session_params;
+pub mod session_render;
+pub mod sessions;
 pub mod shipping_rates;
 pub mod tax_rates;
+pub mod test_helpers;
 
 use crate::state::AppState;
 use axum::extract::Request;
@@ -32,6 +36,8 @@ pub fn router(state: AppState) -> Router<AppState> {
         .merge(prices::router())
         .merge(shipping_rates::router())
         .merge(tax_rates::router())
+        .merge(sessions::router())
+        .merge(test_helpers::router())
         .fallback(unrecognized)
         .layer(middleware::from_fn_with_state(
             state,

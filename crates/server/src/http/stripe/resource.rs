@@ -174,3 +174,23 @@ where
     }
     Ok((found, has_more))
 }
+
+/// One page of objects straight from an index (every filter is a column).
+pub async fn list_indexed<T: DeserializeOwned>(
+    state: &AppState,
+    ctx: &Ctx,
+    query: ListQuery,
+    object: &str,
+) -> StripeResult<(Vec<T>, bool)> {
+    let page = match state.store.list(&ctx.scope, &query).await {
+        Ok(p) => p,
+        Err(StoreError::NotFound) => return Err(list::unknown_cursor(object, &query)),
+        Err(e) => return Err(e.into()),
+    };
+    let items = page
+        .records
+        .iter()
+        .map(decode)
+        .collect::<StripeResult<Vec<T>>>()?;
+    Ok((items, page.has_more))
+}
