@@ -15,6 +15,17 @@ pub struct Cli {
     pub options: Options,
 }
 
+impl Cli {
+    /// Parse an argument list (the tests build servers this way).
+    pub fn from_args<I, T>(args: I) -> Result<Cli, clap::Error>
+    where
+        I: IntoIterator<Item = T>,
+        T: Into<std::ffi::OsString> + Clone,
+    {
+        Cli::try_parse_from(args)
+    }
+}
+
 /// What to do; `serve` when none is given.
 #[derive(Debug, Clone, Copy, Subcommand, PartialEq, Eq)]
 pub enum Command {
