@@ -192,11 +192,10 @@ pub async fn line_item_updates(
         let id = l.string("id", 5000)?;
         let price = line_price(state, ctx, &mut l).await?;
         let metadata = metadata_patch(&mut l, "metadata")?;
-        if let Some(patch) = &metadata {
-            if let MetadataPatch::Merge(pairs) = patch {
-                for (k, v) in pairs {
-                    metadata::check_entry(&l.path("metadata"), k, v.as_deref())?;
-                }
+        // Checked here so a bad key names its line even for a new line.
+        if let Some(MetadataPatch::Merge(pairs)) = &metadata {
+            for (k, v) in pairs {
+                metadata::check_entry(&l.path("metadata"), k, v.as_deref())?;
             }
         }
         let update = LineItemUpdate {
