@@ -33,6 +33,8 @@ pub trait AccountStore: Send + Sync {
     async fn any_key(&self) -> StoreResult<bool>;
     /// Move an account's test-mode clock forward; returns the new offset.
     async fn advance_clock(&self, account: &str, seconds: i64) -> StoreResult<i64>;
+    /// Seconds an account's test-mode clock runs ahead (0 if unknown).
+    async fn clock_offset(&self, account: &str) -> StoreResult<i64>;
 }
 
 /// Objects of every kind, and the events their changes emit.
@@ -47,6 +49,12 @@ pub trait ObjectStore: Send + Sync {
     ) -> StoreResult<()>;
     /// Fetch one object of `kind` in `scope`.
     async fn get(&self, scope: &Scope, kind: &str, id: &str) -> StoreResult<Option<Record>>;
+    /// Fetch an object by id alone, with the scope it belongs to. Ids are
+    /// unique across accounts, so a capability URL (the hosted page) can
+    /// find its session without a key.
+    async fn get_any(&self, kind: &str, id: &str) -> StoreResult<Option<(Scope, Record)>>;
+    /// Delete one object; returns whether it existed.
+    async fn delete(&self, scope: &Scope, kind: &str, id: &str) -> StoreResult<bool>;
     /// Read-modify-write one object under its row lock; the closure sees the
     /// committed current state and its error aborts the whole change.
     async fn update(

@@ -163,6 +163,14 @@ macro_rules! sql_store {
                 .transpose()
             }
 
+            async fn clock_offset(&self, account: &str) -> StoreResult<i64> {
+                let offset: Option<i64> = sqlx::query_scalar("SELECT test_clock_offset FROM accounts WHERE id = $1")
+                    .bind(account)
+                    .fetch_optional(&self.reader)
+                    .await?;
+                Ok(offset.unwrap_or(0))
+            }
+
             async fn any_key(&self) -> StoreResult<bool> {
                 let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM api_keys").fetch_one(&self.reader).await?;
                 Ok(n > 0)
@@ -220,6 +228,35 @@ macro_rules! sql_store {
                 .fetch_optional(&self.reader)
                 .await?;
                 row.as_ref().map(record).transpose()
+            }
+
+            async fn get_any(&self, kind: &str, id: &str) -> StoreResult<Option<(Scope, Record)>> {
+                let row = sqlx::query("SELECT id, created, version, data, account_id, livemode FROM objects WHERE id = $1 AND kind = $2")
+                    .bind(id)
+                    .bind(kind)
+                    .fetch_optional(&self.reader)
+                    .await?;
+                match row {
+                    None => Ok(None),
+                    Some(row) => {
+                        let scope = Scope {
+                            account: row.try_get("account_id")?,
+                            livemode: row.try_get("livemode")?,
+                        };
+                        Ok(Some((scope, record(&row)?)))
+                    }
+                }
+            }
+
+            async fn delete(&self, scope: &Scope, kind: &str, id: &str) -> StoreResult<bool> {
+                let done = sqlx::query("DELETE FROM objects WHERE id = $1 AND account_id = $2 AND livemode = $3 AND kind = $4")
+                    .bind(id)
+                    .bind(&scope.account)
+                    .bind(scope.livemode)
+                    .bind(kind)
+                    .execute(&self.writer)
+                    .await?;
+                Ok(done.rows_affected() == 1)
             }
 
             async fn update(&self, scope: &Scope, kind: &str, id: &str, f: &mut Mutator<'_>) -> StoreResult<Record> {
