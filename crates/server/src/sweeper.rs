@@ -56,6 +56,7 @@ pub async fn sweep_once(state: &AppState, now: i64) -> StoreResult<usize> {
                     .map_err(|e| DomainError::invalid_request(e.to_string()))?,
                 index: index(&next),
                 events: vec![event],
+                inserts: Vec::new(),
             })
         };
         match state

@@ -46,6 +46,17 @@ pub trait ObjectStore: Send + Sync {
         scope: &Scope,
         obj: NewObject<'_>,
         events: Vec<NewEvent>,
+    ) -> StoreResult<()> {
+        self.insert_with(scope, obj, Vec::new(), events).await
+    }
+    /// Insert a new object, the objects it brings along and its events in
+    /// one transaction.
+    async fn insert_with(
+        &self,
+        scope: &Scope,
+        obj: NewObject<'_>,
+        also: Vec<OwnedObject>,
+        events: Vec<NewEvent>,
     ) -> StoreResult<()>;
     /// Fetch one object of `kind` in `scope`.
     async fn get(&self, scope: &Scope, kind: &str, id: &str) -> StoreResult<Option<Record>>;

@@ -92,12 +92,24 @@ pub struct Record {
     pub data: String,
 }
 
+/// A new object written as a side effect of another change (the products,
+/// prices and shipping rates a session's inline `*_data` parameters make).
+#[derive(Debug, Clone)]
+pub struct OwnedObject {
+    pub id: String,
+    pub kind: &'static str,
+    pub created: i64,
+    pub data: String,
+}
+
 /// What an update closure wants written.
 #[derive(Debug, Clone)]
 pub struct Change {
     pub data: String,
     pub index: Index,
     pub events: Vec<NewEvent>,
+    /// Objects to insert in the same transaction.
+    pub inserts: Vec<OwnedObject>,
 }
 
 /// The closure of [`crate::ObjectStore::update`].

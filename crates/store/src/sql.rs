@@ -84,6 +84,20 @@ macro_rules! sql_store {
             })
         }
 
+        /// Insert an object that no list filters on (no index columns).
+        async fn insert_plain(tx: &mut <$db as sqlx::Database>::Connection, scope: &Scope, o: &OwnedObject) -> StoreResult<()> {
+            sqlx::query("INSERT INTO objects (id, account_id, livemode, kind, created, version, data) VALUES ($1, $2, $3, $4, $5, 1, $6)")
+                .bind(&o.id)
+                .bind(&scope.account)
+                .bind(scope.livemode)
+                .bind(o.kind)
+                .bind(o.created)
+                .bind(&o.data)
+                .execute(&mut *tx)
+                .await?;
+            Ok(())
+        }
+
         async fn insert_events(tx: &mut <$db as sqlx::Database>::Connection, scope: &Scope, events: &[NewEvent]) -> StoreResult<()> {
             for e in events {
                 sqlx::query("INSERT INTO events (id, account_id, livemode, type, created, data) VALUES ($1, $2, $3, $4, $5, $6)")
@@ -190,8 +204,11 @@ macro_rules! sql_store {
 
         #[async_trait]
         impl ObjectStore for $store {
-            async fn insert(&self, scope: &Scope, obj: NewObject<'_>, events: Vec<NewEvent>) -> StoreResult<()> {
+            async fn insert_with(&self, scope: &Scope, obj: NewObject<'_>, also: Vec<OwnedObject>, events: Vec<NewEvent>) -> StoreResult<()> {
                 let mut tx = self.writer.begin().await?;
+                for o in &also {
+                    insert_plain(&mut tx, scope, o).await?;
+                }
                 let i = &obj.index;
                 sqlx::query(
                     "INSERT INTO objects (id, account_id, livemode, kind, created, version, status, email, customer, payment_intent, payment_link, subscription, expires_at, data) \
@@ -290,6 +307,9 @@ macro_rules! sql_store {
                 .bind(id)
                 .execute(&mut *tx)
                 .await?;
+                for o in &change.inserts {
+                    insert_plain(&mut tx, scope, o).await?;
+                }
                 insert_events(&mut tx, scope, &change.events).await?;
                 tx.commit().await?;
                 Ok(Record {

@@ -34,7 +34,6 @@ import signal
 import subprocess
 import tempfile
 import threading
-import time
 import urllib.parse
 from dataclasses import dataclass, field
 from pathlib import Path

@@ -146,6 +146,55 @@ def test_a_metadata_key_longer_than_40_characters_is_rejected():
     assert caught.value.user_message.startswith("Metadata keys can have up to 40 characters")
 
 
+def test_a_non_boolean_flag_is_rejected_as_an_invalid_boolean():
+    # Act
+    with pytest.raises(stripe.InvalidRequestError) as caught:
+        stripe.Product.create(name=unique("P "), active="maybe")
+
+    # Assert
+    assert caught.value.http_status == 400
+    assert caught.value.param == "active"
+    assert caught.value.user_message == "Invalid boolean: maybe"
+
+
+@pytest.mark.parametrize("limit", [0, 101])
+def test_a_list_limit_outside_1_to_100_is_rejected(limit):
+    # Act
+    with pytest.raises(stripe.InvalidRequestError) as caught:
+        stripe.Product.list(limit=limit)
+
+    # Assert
+    assert caught.value.http_status == 400
+    assert caught.value.param == "limit"
+
+
+def test_starting_after_and_ending_before_together_are_rejected():
+    # Arrange
+    a = stripe.Product.create(name=unique("A "))
+    b = stripe.Product.create(name=unique("B "))
+
+    # Act
+    with pytest.raises(stripe.InvalidRequestError) as caught:
+        stripe.Product.list(starting_after=a.id, ending_before=b.id)
+
+    # Assert
+    assert caught.value.http_status == 400
+
+
+def test_explicit_array_keys_must_start_at_zero(server):
+    # Arrange
+    session = make_session()
+
+    # Act: expand[1]=line_items without expand[0]
+    response = server.http("GET", f"/v1/checkout/sessions/{session.id}?expand[1]=line_items", None)
+
+    # Assert
+    assert response.status_code == 400, response.text
+    error = response.json()["error"]
+    assert error["param"] == "expand"
+    assert error["message"].startswith("If passing an array with explicit keys")
+
+
 def test_retrieving_a_price_that_does_not_exist_is_a_404_resource_missing():
     # Act
     with pytest.raises(stripe.InvalidRequestError) as caught:
@@ -315,6 +364,19 @@ def test_reusing_an_idempotency_key_with_different_params_raises_idempotency_err
         "Keys for idempotent requests can only be used with the same parameters they were first used with."
     )
     assert key in err.user_message
+
+
+def test_a_request_that_failed_validation_does_not_burn_its_idempotency_key():
+    # Arrange: validation failures are not stored, so the key can be used again
+    key = "retry-" + uuid.uuid4().hex
+    with pytest.raises(stripe.InvalidRequestError):
+        stripe.Product.create(name=unique("P "), unit_label="x" * 13, idempotency_key=key)
+
+    # Act
+    product = stripe.Product.create(name="fixed", idempotency_key=key)
+
+    # Assert
+    assert product.name == "fixed"
 
 
 def test_a_replayed_response_carries_idempotent_replayed_true(server):

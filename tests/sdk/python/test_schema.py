@@ -199,15 +199,32 @@ def test_completed_and_expired_sessions_match_the_schema(server, rich_session):
     assert bodies[1]["status"] == "expired"
 
 
-def test_a_session_list_page_holds_schema_valid_sessions(server, rich_session):
+def test_a_session_list_page_holds_schema_valid_sessions(fresh_server):
+    # Arrange: a server of its own, so the page holds only this test's sessions
+    client = fresh_server.client()
+    tax = client.v1.tax_rates.create({"display_name": "VAT", "percentage": 20, "inclusive": True})
+    rate = client.v1.shipping_rates.create(
+        {"display_name": "Ground", "type": "fixed_amount", "fixed_amount": {"amount": 500, "currency": "usd"}}
+    )
+    price = client.v1.prices.create({"currency": "usd", "unit_amount": 1200, "product_data": {"name": "Lamp"}})
+    for _ in range(2):
+        client.v1.checkout.sessions.create(
+            {
+                "mode": "payment",
+                "success_url": SUCCESS_URL,
+                "line_items": [{"price": price.id, "quantity": 1, "tax_rates": [tax.id]}],
+                "shipping_options": [{"shipping_rate": rate.id}],
+            }
+        )
+
     # Act
-    body = get_json(server, "/v1/checkout/sessions", {"limit": 5})
+    body = get_json(fresh_server, "/v1/checkout/sessions", {"limit": 5})
 
     # Assert
     assert body["object"] == "list"
     assert body["url"] == "/v1/checkout/sessions"
-    assert isinstance(body["has_more"], bool)
-    assert body["data"]
+    assert body["has_more"] is False
+    assert len(body["data"]) == 2
     for session in body["data"]:
         assert_valid("checkout.session", session)
         assert_complete("checkout.session", session)

@@ -4,6 +4,7 @@ line items, list filters, expire, and the test helpers."""
 from __future__ import annotations
 
 import pytest
+import requests
 import stripe
 
 from support import (
@@ -75,6 +76,18 @@ def test_stripes_documented_example_two_items_at_1099_total_2198(server):
     assert session.client_secret is None
     assert session.expires_at - session.created == 24 * 3600
     assert "line_items" not in session
+
+
+def test_the_hosted_url_serves_the_payment_page():
+    # Arrange
+    session = make_session()
+
+    # Act
+    page = requests.get(session.url, timeout=30)
+
+    # Assert
+    assert page.status_code == 200
+    assert page.headers["Content-Type"].startswith("text/html")
 
 
 def test_a_session_sells_an_inline_price_data_with_product_data():
@@ -154,6 +167,90 @@ def test_an_inclusive_tax_rate_is_carved_out_of_the_total():
     item = stripe.checkout.Session.list_line_items(session.id).data[0]
     assert item.amount_tax == 200
     assert item.amount_total == 1200
+
+
+def test_tax_is_computed_on_the_line_subtotal_not_per_unit():
+    # Arrange: 3 x 333 = 999; 10 % of 999 = 99.9 -> 100 (per unit it would be 3 x 33 = 99)
+    price = make_price(333)
+    tax = _tax_rate(10, inclusive=False)
+
+    # Act
+    session = make_session(line_items=[{"price": price.id, "quantity": 3, "tax_rates": [tax.id]}])
+
+    # Assert
+    assert session.total_details.amount_tax == 100
+    assert session.amount_total == 1099
+
+
+def test_each_tax_rate_of_a_line_is_rounded_on_its_own():
+    # Arrange: 1.25 % of 1001 = 12.5125 -> 13, twice = 26 (one 2.5 % rate would give 25)
+    price = make_price(1001)
+    first = _tax_rate(1.25, inclusive=False)
+    second = _tax_rate(1.25, inclusive=False)
+
+    # Act
+    session = make_session(line_items=[{"price": price.id, "quantity": 1, "tax_rates": [first.id, second.id]}])
+
+    # Assert
+    assert session.total_details.amount_tax == 26
+    assert session.amount_total == 1027
+
+
+def test_an_inclusive_tax_is_rounded_to_the_minor_unit():
+    # Arrange: 1000 - 1000 / 1.07 = 65.42 -> 65
+    price = make_price(1000)
+    tax = _tax_rate(7, inclusive=True)
+
+    # Act
+    session = make_session(line_items=[{"price": price.id, "quantity": 1, "tax_rates": [tax.id]}])
+
+    # Assert
+    assert session.total_details.amount_tax == 65
+    assert session.amount_total == 1000
+
+
+def test_totals_combine_lines_taxes_and_shipping():
+    # Arrange
+    exclusive = _tax_rate(8.25, inclusive=False)
+    inclusive = _tax_rate(20, inclusive=True)
+    shirt = make_price(1099, name="T-shirt")
+    ground = _shipping_rate(500)
+
+    # Act
+    session = make_session(
+        line_items=[
+            {"price": shirt.id, "quantity": 2, "tax_rates": [exclusive.id]},
+            {
+                "price_data": {"currency": "usd", "unit_amount": 600, "product_data": {"name": "Mug"}},
+                "quantity": 1,
+                "tax_rates": [inclusive.id],
+            },
+        ],
+        shipping_options=[{"shipping_rate": ground.id}],
+    )
+
+    # Assert: 2198 * 8.25 % = 181.335 -> 181 (added); 600 - 600 / 1.2 = 100 (included)
+    assert session.amount_subtotal == 2198 + 600
+    assert session.total_details.amount_tax == 181 + 100
+    assert session.total_details.amount_shipping == 500
+    assert session.amount_total == 2798 + 500 + 181
+    items = stripe.checkout.Session.list_line_items(session.id).data
+    assert [(i.amount_subtotal, i.amount_tax, i.amount_total) for i in items] == [(2198, 181, 2379), (600, 100, 600)]
+
+
+def test_a_zero_decimal_currency_is_summed_in_whole_units():
+    # Arrange
+    price = make_price(1500, "jpy")
+    tax = _tax_rate(10, inclusive=False)
+
+    # Act
+    session = make_session(line_items=[{"price": price.id, "quantity": 2, "tax_rates": [tax.id]}])
+
+    # Assert
+    assert session.currency == "jpy"
+    assert session.amount_subtotal == 3000
+    assert session.total_details.amount_tax == 300
+    assert session.amount_total == 3300
 
 
 def test_line_item_taxes_are_listed_when_expanded():
@@ -286,6 +383,16 @@ def test_an_embedded_page_session_has_a_client_secret_and_no_url():
     assert session.return_url == RETURN_URL
     assert session.url is None
     assert session.success_url is None
+
+
+def test_an_elements_session_has_a_client_secret_and_no_url():
+    # Act
+    session = make_session(ui_mode="elements", return_url=RETURN_URL)
+
+    # Assert
+    assert session.ui_mode == "elements"
+    assert isinstance(session.client_secret, str) and session.client_secret
+    assert session.url is None
 
 
 @pytest.mark.parametrize(
@@ -771,6 +878,7 @@ def test_the_complete_helper_pays_an_open_session(server):
     assert completed.status == "complete"
     assert completed.payment_status == "paid"
     assert completed.customer_details.email == "payer@example.com"
+    assert completed.url is None  # "only present when the session is active"
     fetched = stripe.checkout.Session.retrieve(session.id)
     assert fetched.status == "complete"
     assert fetched.payment_status == "paid"

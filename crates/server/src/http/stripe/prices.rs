@@ -197,15 +197,24 @@ async fn price_product(
 }
 
 /// Parse inline `price_data` (line items of a session) into an inactive
-/// price; its product lives only in the session.
-pub async fn price_from_data(state: &AppState, ctx: &Ctx, mut p: Params) -> StripeResult<Price> {
+/// price, queueing it (and a `product_data` product) for insertion with
+/// the session, as Stripe creates both.
+pub async fn price_from_data(
+    state: &AppState,
+    ctx: &Ctx,
+    mut p: Params,
+    inline: &mut resource::Inline,
+) -> StripeResult<Price> {
     let currency = required_currency(&mut p, "currency")?;
-    let (product, product_name, _) = price_product(state, ctx, &mut p, false).await?;
+    let (product, product_name, made) = price_product(state, ctx, &mut p, true).await?;
+    if let Some(prod) = &made {
+        inline.add(products::KIND, &prod.id, prod.created, prod)?;
+    }
     let recurring = recurring(&mut p, false)?;
     let tax_behavior = tax_behavior(&mut p)?;
     let unit_amount_decimal = amount(&mut p)?;
     p.finish()?;
-    Ok(Price {
+    let price = Price {
         id: ids::object_id("price"),
         livemode: ctx.scope.livemode,
         created: ctx.now,
@@ -219,7 +228,9 @@ pub async fn price_from_data(state: &AppState, ctx: &Ctx, mut p: Params) -> Stri
         lookup_key: None,
         nickname: None,
         metadata: Default::default(),
-    })
+    };
+    inline.add(KIND, &price.id, price.created, &price)?;
+    Ok(price)
 }
 
 async fn create_price(
@@ -360,7 +371,7 @@ async fn update_price(
             price.tax_behavior = Some(v);
         }
         let event = updated_event(&ctx, "price.updated", &before, &render(&price, None));
-        Ok(resource::Modified { value: price, index: Index::default(), events: vec![event] })
+        Ok(resource::Modified::new(price, Index::default(), vec![event]))
     })
     .await?;
     respond(&state, &ctx, &price, &expand).await

@@ -251,11 +251,7 @@ async fn update_product(
         }
         prod.updated = now;
         let event = updated_event(&ctx, "product.updated", &before, &render(&prod));
-        Ok(resource::Modified {
-            value: prod,
-            index: Index::default(),
-            events: vec![event],
-        })
+        Ok(resource::Modified::new(prod, Index::default(), vec![event]))
     })
     .await?;
     Ok(Json(render(&product)))

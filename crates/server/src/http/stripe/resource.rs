@@ -11,7 +11,9 @@ use super::error::{StripeError, StripeResult};
 use super::list;
 use crate::state::AppState;
 use checkout_domain::{DomainError, DomainResult};
-use checkout_store::{Change, Cursor, Index, ListQuery, NewEvent, NewObject, Record, StoreError};
+use checkout_store::{
+    Change, Cursor, Index, ListQuery, NewEvent, NewObject, OwnedObject, Record, StoreError,
+};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
@@ -44,14 +46,63 @@ pub async fn load<T: DeserializeOwned>(
     }
 }
 
+/// Objects a request creates on the side (inline `product_data`,
+/// `price_data`, `shipping_rate_data`), written with its main change.
+#[derive(Debug, Default)]
+pub struct Inline(pub Vec<OwnedObject>);
+
+impl Inline {
+    /// Queue one object for insertion.
+    pub fn add<T: Serialize>(
+        &mut self,
+        kind: &'static str,
+        id: &str,
+        created: i64,
+        value: &T,
+    ) -> StripeResult<()> {
+        self.0.push(OwnedObject {
+            id: id.to_owned(),
+            kind,
+            created,
+            data: encode(value)?,
+        });
+        Ok(())
+    }
+}
+
 /// Store a new object with the events its creation emits.
 pub async fn insert<T: Serialize>(
+    state: &AppState,
+    ctx: &Ctx,
+    kind: &str,
+    key: (&str, i64),
+    value: &T,
+    index: Index,
+    events: Vec<NewEvent>,
+) -> StripeResult<()> {
+    insert_with(
+        state,
+        ctx,
+        kind,
+        key,
+        value,
+        index,
+        Inline::default(),
+        events,
+    )
+    .await
+}
+
+/// Store a new object with the objects it brings along and its events.
+#[allow(clippy::too_many_arguments)]
+pub async fn insert_with<T: Serialize>(
     state: &AppState,
     ctx: &Ctx,
     kind: &str,
     (id, created): (&str, i64),
     value: &T,
     index: Index,
+    also: Inline,
     events: Vec<NewEvent>,
 ) -> StripeResult<()> {
     let obj = NewObject {
@@ -61,7 +112,11 @@ pub async fn insert<T: Serialize>(
         data: encode(value)?,
         index,
     };
-    match state.store.insert(&ctx.scope, obj, events).await {
+    match state
+        .store
+        .insert_with(&ctx.scope, obj, also.0, events)
+        .await
+    {
         Ok(()) => Ok(()),
         Err(StoreError::Conflict(_)) => Err(StripeError::invalid_request(
             format!("An object with ID '{id}' already exists."),
@@ -77,6 +132,20 @@ pub struct Modified<T> {
     pub value: T,
     pub index: Index,
     pub events: Vec<NewEvent>,
+    /// Objects to insert in the same transaction.
+    pub inserts: Vec<OwnedObject>,
+}
+
+impl<T> Modified<T> {
+    /// A new value with its index and events, creating nothing else.
+    pub fn new(value: T, index: Index, events: Vec<NewEvent>) -> Self {
+        Self {
+            value,
+            index,
+            events,
+            inserts: Vec::new(),
+        }
+    }
 }
 
 /// Read-modify-write an object under its row lock.
@@ -106,6 +175,7 @@ where
             data,
             index: m.index,
             events: m.events,
+            inserts: m.inserts,
         })
     };
     match state.store.update(&ctx.scope, kind, id, &mut mutator).await {

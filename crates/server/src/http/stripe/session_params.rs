@@ -9,6 +9,7 @@ use super::context::Ctx;
 use super::error::{StripeError, StripeResult};
 use super::form::{element, Params};
 use super::params::{metadata_patch, new_metadata};
+use super::resource::Inline;
 use super::{prices, resource, shipping_rates, tax_rates};
 use crate::state::AppState;
 use checkout_domain::catalog::{Price, ShippingRate, TaxRate};
@@ -75,7 +76,12 @@ async fn load_price(state: &AppState, ctx: &Ctx, id: &str, param: &str) -> Strip
 }
 
 /// `price` or `price_data` of one line; `None` when neither is given.
-async fn line_price(state: &AppState, ctx: &Ctx, l: &mut Params) -> StripeResult<Option<Price>> {
+async fn line_price(
+    state: &AppState,
+    ctx: &Ctx,
+    l: &mut Params,
+    inline: &mut Inline,
+) -> StripeResult<Option<Price>> {
     let by_id = l.string("price", 5000)?;
     let data = l.required_object("price_data")?;
     match (by_id, data) {
@@ -86,7 +92,9 @@ async fn line_price(state: &AppState, ctx: &Ctx, l: &mut Params) -> StripeResult
         (Some(id), None) => load_price(state, ctx, &id, &l.path("price"))
             .await
             .map(Some),
-        (None, Some(d)) => prices::price_from_data(state, ctx, d).await.map(Some),
+        (None, Some(d)) => prices::price_from_data(state, ctx, d, inline)
+            .await
+            .map(Some),
         (None, None) => Ok(None),
     }
 }
@@ -149,6 +157,7 @@ pub async fn new_line_items(
     state: &AppState,
     ctx: &Ctx,
     p: &mut Params,
+    inline: &mut Inline,
 ) -> StripeResult<Vec<NewLineItem>> {
     let Some(items) = p.array("line_items")? else {
         return Ok(Vec::new());
@@ -156,7 +165,7 @@ pub async fn new_line_items(
     let mut out = Vec::with_capacity(items.len());
     for (path, v) in items {
         let mut l = element(path, v)?;
-        let price = line_price(state, ctx, &mut l)
+        let price = line_price(state, ctx, &mut l, inline)
             .await?
             .ok_or_else(|| l.missing("price"))?;
         let item = NewLineItem {
@@ -182,6 +191,7 @@ pub async fn line_item_updates(
     state: &AppState,
     ctx: &Ctx,
     p: &mut Params,
+    inline: &mut Inline,
 ) -> StripeResult<Option<Vec<LineItemUpdate>>> {
     let Some(items) = p.array("line_items")? else {
         return Ok(None);
@@ -190,7 +200,7 @@ pub async fn line_item_updates(
     for (path, v) in items {
         let mut l = element(path, v)?;
         let id = l.string("id", 5000)?;
-        let price = line_price(state, ctx, &mut l).await?;
+        let price = line_price(state, ctx, &mut l, inline).await?;
         let metadata = metadata_patch(&mut l, "metadata")?;
         // Checked here so a bad key names its line even for a new line.
         if let Some(MetadataPatch::Merge(pairs)) = &metadata {
@@ -217,6 +227,7 @@ pub async fn shipping_options(
     state: &AppState,
     ctx: &Ctx,
     p: &mut Params,
+    inline: &mut Inline,
 ) -> StripeResult<Option<Vec<ShippingRate>>> {
     let Some(items) = p.array("shipping_options")? else {
         return Ok(None);
@@ -252,6 +263,7 @@ pub async fn shipping_options(
             (None, Some(mut d)) => {
                 let rate = shipping_rates::rate_from(&mut d, ctx)?;
                 d.finish()?;
+                inline.add(shipping_rates::KIND, &rate.id, rate.created, &rate)?;
                 rate
             }
             (None, None) => return Err(o.missing("shipping_rate")),

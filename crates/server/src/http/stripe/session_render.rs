@@ -20,6 +20,7 @@ const NEW_UI_NAMES_SINCE: &str = "2026-03-25";
 /// Paths a session response can expand.
 pub const SESSION_EXPANDABLE: &[&str] = &[
     "line_items.data.taxes",
+    "line_items.data.price.product",
     "line_items.data.discounts",
     "total_details.breakdown",
     "shipping_cost.taxes",
@@ -28,7 +29,7 @@ pub const SESSION_EXPANDABLE: &[&str] = &[
 ];
 
 /// Paths a line item can expand.
-pub const ITEM_EXPANDABLE: &[&str] = &["taxes", "discounts"];
+pub const ITEM_EXPANDABLE: &[&str] = &["taxes", "discounts", "price.product"];
 
 /// How a response is rendered: its expansions, API version and base URL.
 pub struct View<'a> {
@@ -291,9 +292,12 @@ pub fn session(s: &Session, view: &View<'_>) -> Value {
         "url": url,
         "wallet_options": null,
     });
-    if let (true, Some(currency)) = (payment, s.currency) {
-        v["presentment_details"] = json!({ "presentment_amount": s.totals.amount_total, "presentment_currency": currency });
-    }
+    v["presentment_details"] = match (payment, s.currency) {
+        (true, Some(currency)) => {
+            json!({ "presentment_amount": s.totals.amount_total, "presentment_currency": currency })
+        }
+        _ => Value::Null,
+    };
     if expand.has("line_items") {
         v["line_items"] = line_items_list(s, &expand.under("line_items").under("data"));
     }

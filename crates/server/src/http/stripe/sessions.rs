@@ -9,12 +9,13 @@ use super::form::Params;
 use super::params::{currency, new_metadata};
 use super::session_params::{self as sp, unsupported, LOCALES, UNSUPPORTED_CREATE};
 use super::session_render::{self, View, ITEM_EXPANDABLE, SESSION_EXPANDABLE};
-use super::{list, resource};
+use super::{list, products, resource};
 use crate::ids;
 use crate::state::AppState;
 use axum::extract::{Path, State};
 use axum::routing::{get, post};
 use axum::{Extension, Json, Router};
+use checkout_domain::catalog::Product;
 use checkout_domain::session::{Mode, NewSession, Session, SessionUpdate, Status, UiMode};
 use checkout_domain::DomainResult;
 use checkout_store::{Column, Cursor, Index, NewEvent};
@@ -188,14 +189,15 @@ async fn create_session(
         ));
     }
     let expires_at = p.int("expires_at")?;
+    let mut inline = resource::Inline::default();
     let input = NewSession {
         id: ids::session_id(ctx.scope.livemode),
         livemode: ctx.scope.livemode,
         mode,
         ui_mode,
         currency: currency(&mut p, "currency")?,
-        line_items: sp::new_line_items(&state, &ctx, &mut p).await?,
-        shipping_options: sp::shipping_options(&state, &ctx, &mut p)
+        line_items: sp::new_line_items(&state, &ctx, &mut p, &mut inline).await?,
+        shipping_options: sp::shipping_options(&state, &ctx, &mut p, &mut inline)
             .await?
             .unwrap_or_default(),
         shipping_allowed_countries: allowed_countries(&mut p)?,
@@ -240,17 +242,18 @@ async fn create_session(
         ));
     }
     let session = Session::create(input, ctx.now, &mut || ids::object_id("li"))?;
-    resource::insert(
+    resource::insert_with(
         &state,
         &ctx,
         KIND,
         (&session.id, session.created),
         &session,
         index(&session),
+        inline,
         vec![],
     )
     .await?;
-    Ok(Json(render(&state, &ctx, &session, &expand)))
+    respond(&state, &ctx, &session, &expand).await
 }
 
 async fn retrieve_session(
@@ -262,7 +265,39 @@ async fn retrieve_session(
     let expand = Expand::read(&mut p, SESSION_EXPANDABLE)?;
     p.finish()?;
     let session: Session = resource::load(&state, &ctx, KIND, OBJECT, &id, None).await?;
-    Ok(Json(render(&state, &ctx, &session, &expand)))
+    respond(&state, &ctx, &session, &expand).await
+}
+
+/// Render a session, loading what its expansions need from the store.
+pub async fn respond(
+    state: &AppState,
+    ctx: &Ctx,
+    s: &Session,
+    expand: &Expand,
+) -> StripeResult<Json<Value>> {
+    Ok(Json(render_loaded(state, ctx, s, expand).await?))
+}
+
+async fn render_loaded(
+    state: &AppState,
+    ctx: &Ctx,
+    s: &Session,
+    expand: &Expand,
+) -> StripeResult<Value> {
+    let mut value = render(state, ctx, s, expand);
+    if expand.has("line_items.data.price.product") {
+        if let Some(items) = value["line_items"]["data"].as_array_mut() {
+            for item in items {
+                let Some(id) = item["price"]["product"].as_str().map(str::to_owned) else {
+                    continue;
+                };
+                let product: Product =
+                    resource::load(state, ctx, products::KIND, "product", &id, None).await?;
+                item["price"]["product"] = products::render(&product);
+            }
+        }
+    }
+    Ok(value)
 }
 
 /// Read-modify-write one session with a domain transition.
@@ -271,6 +306,21 @@ pub async fn change_session<F>(
     ctx: &Ctx,
     id: &str,
     event_type: Option<&str>,
+    f: F,
+) -> StripeResult<Session>
+where
+    F: FnMut(Session) -> DomainResult<Session> + Send,
+{
+    change_session_with(state, ctx, id, event_type, resource::Inline::default(), f).await
+}
+
+/// [`change_session`], also inserting the request's inline objects.
+pub async fn change_session_with<F>(
+    state: &AppState,
+    ctx: &Ctx,
+    id: &str,
+    event_type: Option<&str>,
+    inline: resource::Inline,
     mut f: F,
 ) -> StripeResult<Session>
 where
@@ -286,6 +336,7 @@ where
             index: index(&next),
             value: next,
             events,
+            inserts: inline.0.clone(),
         })
     })
     .await
@@ -299,8 +350,9 @@ async fn update_session(
 ) -> StripeResult<Json<Value>> {
     let expand = Expand::read(&mut p, SESSION_EXPANDABLE)?;
     let metadata = super::params::metadata_patch(&mut p, "metadata")?;
-    let line_items = sp::line_item_updates(&state, &ctx, &mut p).await?;
-    let shipping_options = sp::shipping_options(&state, &ctx, &mut p).await?;
+    let mut inline = resource::Inline::default();
+    let line_items = sp::line_item_updates(&state, &ctx, &mut p, &mut inline).await?;
+    let shipping_options = sp::shipping_options(&state, &ctx, &mut p, &mut inline).await?;
     let collected_shipping = match p.required_object("collected_information")? {
         None => None,
         Some(mut c) => {
@@ -321,11 +373,11 @@ async fn update_session(
         collected_shipping,
         payment_intent_data,
     };
-    let session = change_session(&state, &ctx, &id, None, |s| {
+    let session = change_session_with(&state, &ctx, &id, None, inline, |s| {
         s.update(update.clone(), &mut || ids::object_id("li"))
     })
     .await?;
-    Ok(Json(render(&state, &ctx, &session, &expand)))
+    respond(&state, &ctx, &session, &expand).await
 }
 
 async fn expire_session(
@@ -344,7 +396,7 @@ async fn expire_session(
         Session::expire,
     )
     .await?;
-    Ok(Json(render(&state, &ctx, &session, &expand)))
+    respond(&state, &ctx, &session, &expand).await
 }
 
 async fn list_sessions(
@@ -380,10 +432,10 @@ async fn list_sessions(
     p.finish()?;
     let (items, has_more) = resource::list_indexed::<Session>(&state, &ctx, query, OBJECT).await?;
     let item_expand = expand.under("data");
-    let data = items
-        .iter()
-        .map(|s| render(&state, &ctx, s, &item_expand))
-        .collect();
+    let mut data = Vec::with_capacity(items.len());
+    for s in &items {
+        data.push(render_loaded(&state, &ctx, s, &item_expand).await?);
+    }
     Ok(Json(list::envelope(
         data,
         has_more,

@@ -265,11 +265,7 @@ async fn update_rate(
             if let Some(v) = behavior {
                 rate.tax_behavior = Some(v);
             }
-            Ok(resource::Modified {
-                value: rate,
-                index: Index::default(),
-                events: vec![],
-            })
+            Ok(resource::Modified::new(rate, Index::default(), vec![]))
         },
     )
     .await?;

@@ -170,11 +170,7 @@ async fn update_rate(
             r.tax_type = Some(v.to_owned());
         }
         let event = updated_event(&ctx, "tax_rate.updated", &before, &render(&r));
-        Ok(resource::Modified {
-            value: r,
-            index: Index::default(),
-            events: vec![event],
-        })
+        Ok(resource::Modified::new(r, Index::default(), vec![event]))
     })
     .await?;
     Ok(Json(render(&rate)))

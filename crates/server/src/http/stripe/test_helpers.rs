@@ -6,7 +6,7 @@ use super::error::{StripeError, StripeResult};
 use super::expand::Expand;
 use super::session_params as sp;
 use super::session_render::SESSION_EXPANDABLE;
-use super::sessions::{change_session, render};
+use super::sessions::{change_session, respond};
 use crate::clock::real_now;
 use crate::state::AppState;
 use crate::{ids, sweeper};
@@ -95,5 +95,5 @@ async fn complete_session(
         s.complete(pay)
     })
     .await?;
-    Ok(Json(render(&state, &ctx, &session, &expand)))
+    respond(&state, &ctx, &session, &expand).await
 }
