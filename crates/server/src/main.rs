@@ -26,13 +26,16 @@ async fn main() -> anyhow::Result<()> {
             Ok(())
         }
         Command::Serve => {
+            let mut settings = options.settings();
+            settings.gr4vy_keys = std::sync::Arc::new(checkoutd::load_gr4vy_keys(&options)?);
             let store = checkoutd::open_store(&options, !options.no_migrate).await?;
             checkoutd::provision_keys(store.as_ref(), &options).await?;
             let listener = TcpListener::bind(&options.addr).await?;
-            checkoutd::serve(
+            checkoutd::serve_with(
                 listener,
                 store,
                 options.public_url.clone(),
+                settings,
                 shutdown_signal(),
             )
             .await

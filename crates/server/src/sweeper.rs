@@ -92,12 +92,19 @@ pub async fn run(state: AppState, stop: CancellationToken) {
         let now = real_now();
         let pause = match sweep_once(&state, now).await {
             Ok(n) if n as i64 >= BATCH => Duration::ZERO,
-            Ok(_) => Duration::from_secs(1),
+            Ok(_) => {
+                Duration::from_millis(u64::try_from(state.settings.worker_poll_ms).unwrap_or(1000))
+            }
             Err(e) => {
                 tracing::warn!(error = ?e, "expiry sweep failed");
                 Duration::from_secs(5)
             }
         };
+        // Expired Gr4vy sessions already answer 404; this reclaims their rows.
+        if let Err(e) = crate::http::gr4vy::sessions::sweep_expired(state.store.as_ref(), now).await
+        {
+            tracing::warn!(error = ?e, "Gr4vy session sweep failed");
+        }
         if now - last_prune >= 600 {
             match state.store.idem_prune(now - IDEMPOTENCY_TTL).await {
                 Ok(n) if n > 0 => tracing::info!(pruned = n, "pruned old idempotency keys"),

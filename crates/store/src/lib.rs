@@ -84,6 +84,42 @@ pub trait ObjectStore: Send + Sync {
     async fn due(&self, kind: &str, real_now: i64, limit: i64) -> StoreResult<Vec<Due>>;
 }
 
+/// Events and the webhook outbox.
+#[async_trait]
+pub trait EventStore: Send + Sync {
+    /// One event of the scope.
+    async fn get_event(&self, scope: &Scope, id: &str) -> StoreResult<Option<EventRecord>>;
+    /// A page of the scope's events, newest first.
+    async fn list_events(&self, scope: &Scope, query: &EventQuery) -> StoreResult<EventPage>;
+    /// Create the deliveries of up to `limit` events that have none yet, one
+    /// per endpoint (objects of `endpoint_kind` in the event's scope) that
+    /// `matches`; returns how many events were fanned out. Several nodes may
+    /// call this at once: each event is claimed by one.
+    async fn fan_out(
+        &self,
+        endpoint_kind: &str,
+        limit: i64,
+        now_ms: i64,
+        matches: &EndpointMatcher<'_>,
+    ) -> StoreResult<usize>;
+    /// Claim up to `limit` deliveries due at `now_ms` for `lease_ms`; a
+    /// claim that is not finished in time (the node died) is due again.
+    async fn claim_deliveries(
+        &self,
+        endpoint_kind: &str,
+        now_ms: i64,
+        lease_ms: i64,
+        limit: i64,
+    ) -> StoreResult<Vec<Delivery>>;
+    /// Record how an attempt ended.
+    async fn finish_delivery(
+        &self,
+        event_id: &str,
+        endpoint_id: &str,
+        outcome: &DeliveryOutcome,
+    ) -> StoreResult<()>;
+}
+
 /// Idempotency keys of POST requests.
 #[async_trait]
 pub trait IdempotencyStore: Send + Sync {
@@ -112,7 +148,7 @@ pub trait IdempotencyStore: Send + Sync {
 
 /// The whole storage interface, as the server holds it.
 #[async_trait]
-pub trait Store: AccountStore + ObjectStore + IdempotencyStore {
+pub trait Store: AccountStore + ObjectStore + EventStore + IdempotencyStore {
     /// Apply pending migrations.
     async fn migrate(&self) -> StoreResult<()>;
     /// Whether the database answers (`/readyz`).

@@ -196,3 +196,64 @@ pub struct Due {
     /// The account's clock at the time of the query.
     pub now: i64,
 }
+
+/// A stored event.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EventRecord {
+    pub id: String,
+    pub event_type: String,
+    pub created: i64,
+    /// The event's JSON as written (its `pending_webhooks` is stale).
+    pub data: String,
+    /// Deliveries of this event not yet acknowledged.
+    pub pending_webhooks: i64,
+}
+
+/// A page of events: `types` are exact names or prefixes ending in `*`.
+#[derive(Debug, Clone)]
+pub struct EventQuery {
+    pub types: Vec<String>,
+    /// `kind` is ignored; `eq` must be empty.
+    pub page: ListQuery,
+}
+
+/// A page of events, newest first.
+#[derive(Debug, Clone)]
+pub struct EventPage {
+    pub records: Vec<EventRecord>,
+    pub has_more: bool,
+}
+
+/// A delivery claimed by a worker.
+#[derive(Debug, Clone)]
+pub struct Delivery {
+    pub scope: Scope,
+    pub event_id: String,
+    pub endpoint_id: String,
+    /// Attempts made before this one.
+    pub attempts: i64,
+    pub event: Option<EventRecord>,
+    /// The endpoint's stored data; `None` once it was deleted.
+    pub endpoint: Option<String>,
+}
+
+/// How a delivery attempt ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DeliveryOutcome {
+    Delivered {
+        status: u16,
+    },
+    Retry {
+        at_ms: i64,
+        status: Option<u16>,
+        error: String,
+    },
+    Failed {
+        status: Option<u16>,
+        error: String,
+    },
+}
+
+/// Whether an endpoint (its stored data) wants an event of a type created
+/// at a time; given by the server, which knows the endpoint format.
+pub type EndpointMatcher<'a> = dyn Fn(&str, i64, &str) -> bool + Send + Sync + 'a;

@@ -10,7 +10,9 @@
 //! raise (see the README).
 
 use crate::model::*;
-use crate::{AccountStore, IdempotencyStore, ObjectStore, Store, StoreError, StoreResult};
+use crate::{
+    AccountStore, EventStore, IdempotencyStore, ObjectStore, Store, StoreError, StoreResult,
+};
 use async_trait::async_trait;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::{PgPool, Postgres, QueryBuilder, Row};
@@ -55,7 +57,12 @@ impl PostgresStore {
     }
 }
 
-crate::sql::sql_store!(PostgresStore, Postgres, " FOR UPDATE");
+crate::sql::sql_store!(
+    PostgresStore,
+    Postgres,
+    " FOR UPDATE",
+    " FOR UPDATE SKIP LOCKED"
+);
 
 #[async_trait]
 impl Store for PostgresStore {

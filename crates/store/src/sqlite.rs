@@ -11,7 +11,9 @@
 //! commit.
 
 use crate::model::*;
-use crate::{AccountStore, IdempotencyStore, ObjectStore, Store, StoreError, StoreResult};
+use crate::{
+    AccountStore, EventStore, IdempotencyStore, ObjectStore, Store, StoreError, StoreResult,
+};
 use async_trait::async_trait;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{QueryBuilder, Row, Sqlite, SqlitePool};
@@ -76,7 +78,7 @@ impl SqliteStore {
     }
 }
 
-crate::sql::sql_store!(SqliteStore, Sqlite, "");
+crate::sql::sql_store!(SqliteStore, Sqlite, "", "");
 
 #[async_trait]
 impl Store for SqliteStore {

@@ -237,6 +237,11 @@ def start_server(
         db.url,
         "--api-keys",
         f"{test_key},{live_key},{OTHER_ACCOUNT}:{other_key}",
+        # Fast workers so webhook tests see deliveries and retries quickly.
+        "--worker-poll-ms",
+        "50",
+        "--webhook-retry-base-ms",
+        "200",
     ]
     env = dict(os.environ)
     env.setdefault("NO_COLOR", "1")

@@ -12,6 +12,7 @@ pub const OTHER_KEY: &str = "sk_test_other_account_key_00001";
 pub struct TestApp {
     pub base: String,
     pub client: reqwest::Client,
+    pub database_url: String,
     _dir: Option<tempfile::TempDir>,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
 }
@@ -50,44 +51,79 @@ async fn fresh_database() -> (String, Option<tempfile::TempDir>) {
     }
 }
 
+/// Worker settings that make retries and polling fast enough for tests.
+pub fn fast_settings() -> checkoutd::state::Settings {
+    checkoutd::state::Settings {
+        webhook_retry_base_ms: 100,
+        webhook_timeout_ms: 2_000,
+        worker_poll_ms: 25,
+        ..Default::default()
+    }
+}
+
+/// Start checkoutd on 127.0.0.1:0 over `database_url` with three keys.
+async fn start(database_url: &str) -> (String, tokio::sync::oneshot::Sender<()>) {
+    let keys = format!("{KEY},{LIVE_KEY},acct_other:{OTHER_KEY}");
+    let cli = checkoutd::config::Cli::from_args([
+        "checkoutd",
+        "--addr",
+        "127.0.0.1:0",
+        "--database-url",
+        database_url,
+        "--api-keys",
+        &keys,
+    ])
+    .expect("valid flags");
+    let store = checkoutd::open_store(&cli.options, true)
+        .await
+        .expect("open store");
+    checkoutd::provision_keys(store.as_ref(), &cli.options)
+        .await
+        .expect("provision keys");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let base = format!("http://{}", listener.local_addr().expect("addr"));
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    tokio::spawn(checkoutd::serve_with(
+        listener,
+        store,
+        None,
+        fast_settings(),
+        async move {
+            let _ = stopped.await;
+        },
+    ));
+    (base, stop)
+}
+
 impl TestApp {
     /// Start checkoutd on 127.0.0.1:0 with three keys provisioned.
     pub async fn spawn() -> TestApp {
         let (database_url, dir) = fresh_database().await;
-        let keys = format!("{KEY},{LIVE_KEY},acct_other:{OTHER_KEY}");
-        let cli = checkoutd::config::Cli::from_args([
-            "checkoutd",
-            "--addr",
-            "127.0.0.1:0",
-            "--database-url",
-            &database_url,
-            "--api-keys",
-            &keys,
-        ])
-        .expect("valid flags");
-        let store = checkoutd::open_store(&cli.options, true)
-            .await
-            .expect("open store");
-        checkoutd::provision_keys(store.as_ref(), &cli.options)
-            .await
-            .expect("provision keys");
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-            .await
-            .expect("bind");
-        let base = format!("http://{}", listener.local_addr().expect("addr"));
-        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-        tokio::spawn(checkoutd::serve(listener, store, None, async move {
-            let _ = stopped.await;
-        }));
+        let (base, stop) = start(&database_url).await;
         TestApp {
             base,
             client: reqwest::Client::builder()
                 .timeout(Duration::from_secs(30))
                 .build()
                 .expect("client"),
+            database_url,
             _dir: dir,
             stop: Some(stop),
         }
+    }
+
+    /// Stop the server (finishing in-flight requests) and start a new one
+    /// on the same database, on a new port.
+    pub async fn restart(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        let (base, stop) = start(&self.database_url).await;
+        self.base = base;
+        self.stop = Some(stop);
     }
 
     /// POST a form with `key`.

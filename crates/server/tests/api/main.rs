@@ -9,3 +9,4 @@ mod catalog;
 mod conventions;
 mod sessions;
 mod update;
+mod webhooks;

@@ -50,10 +50,32 @@ CREATE TABLE events (
     livemode BOOLEAN NOT NULL,
     type TEXT NOT NULL,
     created BIGINT NOT NULL,
-    data TEXT NOT NULL
+    data TEXT NOT NULL,
+    -- 0 until the delivery worker has created this event's deliveries.
+    fanned_out BIGINT NOT NULL DEFAULT 0,
+    -- Deliveries not yet acknowledged by their endpoint.
+    pending_webhooks BIGINT NOT NULL DEFAULT 0
 );
 CREATE INDEX events_list ON events (account_id, livemode, seq);
 CREATE INDEX events_type ON events (account_id, livemode, type, seq);
+CREATE INDEX events_fanout ON events (seq) WHERE fanned_out = 0;
+
+-- The webhook outbox: one row per (event, endpoint), retried until the
+-- endpoint answers 2xx or the schedule gives up. Times in milliseconds.
+CREATE TABLE webhook_deliveries (
+    event_id TEXT NOT NULL,
+    endpoint_id TEXT NOT NULL,
+    account_id TEXT NOT NULL,
+    livemode BOOLEAN NOT NULL,
+    state TEXT NOT NULL,                -- pending, delivered, failed
+    attempts BIGINT NOT NULL DEFAULT 0,
+    next_attempt_at BIGINT NOT NULL,
+    locked_until BIGINT NOT NULL DEFAULT 0, -- a worker's claim on the row
+    last_status BIGINT,
+    last_error TEXT,
+    PRIMARY KEY (event_id, endpoint_id)
+);
+CREATE INDEX webhook_deliveries_due ON webhook_deliveries (next_attempt_at) WHERE state = 'pending';
 
 CREATE TABLE idempotency_keys (
     account_id TEXT NOT NULL,

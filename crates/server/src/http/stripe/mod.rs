@@ -22,6 +22,7 @@ pub mod sessions;
 pub mod shipping_rates;
 pub mod tax_rates;
 pub mod test_helpers;
+pub mod webhook_endpoints;
 
 use crate::state::AppState;
 use axum::extract::Request;
@@ -38,6 +39,8 @@ pub fn router(state: AppState) -> Router<AppState> {
         .merge(tax_rates::router())
         .merge(sessions::router())
         .merge(test_helpers::router())
+        .merge(events::router())
+        .merge(webhook_endpoints::router())
         .fallback(unrecognized)
         .layer(middleware::from_fn_with_state(
             state,

@@ -1,0 +1,175 @@
+//! The delivery worker: fan events out to the endpoints that want them,
+//! then POST each due delivery, signed, and record the outcome.
+//!
+//! State lives in the database (the outbox), so deliveries survive
+//! restarts: a delivery is claimed with a lease, and a node that dies
+//! mid-attempt leaves a claim that expires and is retried. Several nodes
+//! claim disjoint rows (`FOR UPDATE SKIP LOCKED` on PostgreSQL; SQLite has
+//! one writer). Any 2xx is success; any other status, a timeout or a
+//! network error is retried on the schedule of [`signing::retry_delay_ms`]
+//! until [`signing::MAX_ATTEMPTS`]. [`deliver_once`] is the single step
+//! tests drive; [`run`] loops it.
+
+use super::endpoint::{self, WebhookEndpoint};
+use super::signing;
+use crate::state::AppState;
+use checkout_store::{Delivery, DeliveryOutcome, StoreResult};
+use rand::Rng;
+use serde_json::Value;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use tokio_util::sync::CancellationToken;
+
+/// Deliveries attempted per step at most (sent concurrently).
+const BATCH: i64 = 32;
+
+/// Milliseconds since the epoch.
+pub fn now_ms() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+        .unwrap_or(0)
+}
+
+/// The HTTP client deliveries use.
+pub fn client(timeout: Duration) -> reqwest::Client {
+    reqwest::Client::builder()
+        .timeout(timeout)
+        .redirect(reqwest::redirect::Policy::none())
+        .user_agent(concat!(
+            "checkoutd/",
+            env!("CARGO_PKG_VERSION"),
+            " (+webhooks)"
+        ))
+        .build()
+        .unwrap_or_default()
+}
+
+/// One step: fan out new events, then attempt the due deliveries. Returns
+/// the number of deliveries attempted.
+pub async fn deliver_once(
+    state: &AppState,
+    client: &reqwest::Client,
+    now_ms: i64,
+) -> StoreResult<usize> {
+    while state
+        .store
+        .fan_out(endpoint::KIND, 100, now_ms, &endpoint::matches)
+        .await?
+        == 100
+    {}
+    let lease = state.settings.webhook_timeout_ms * 3;
+    let batch = state
+        .store
+        .claim_deliveries(endpoint::KIND, now_ms, lease, BATCH)
+        .await?;
+    let n = batch.len();
+    let attempts = batch.into_iter().map(|d| attempt(state, client, d));
+    for (event_id, endpoint_id, outcome) in futures::future::join_all(attempts).await {
+        state
+            .store
+            .finish_delivery(&event_id, &endpoint_id, &outcome)
+            .await?;
+    }
+    Ok(n)
+}
+
+async fn attempt(
+    state: &AppState,
+    client: &reqwest::Client,
+    d: Delivery,
+) -> (String, String, DeliveryOutcome) {
+    let outcome = match (
+        &d.event,
+        d.endpoint
+            .as_deref()
+            .map(serde_json::from_str::<WebhookEndpoint>),
+    ) {
+        (None, _) => DeliveryOutcome::Failed {
+            status: None,
+            error: "event no longer exists".into(),
+        },
+        (_, None) => DeliveryOutcome::Failed {
+            status: None,
+            error: "endpoint was deleted".into(),
+        },
+        (_, Some(Err(e))) => DeliveryOutcome::Failed {
+            status: None,
+            error: format!("endpoint unreadable: {e}"),
+        },
+        (Some(event), Some(Ok(endpoint))) => {
+            let mut body: Value = serde_json::from_str(&event.data).unwrap_or(Value::Null);
+            body["pending_webhooks"] = Value::from(event.pending_webhooks);
+            let body = body.to_string();
+            let t = now_ms() / 1000;
+            let sent = client
+                .post(&endpoint.url)
+                .header("content-type", "application/json; charset=utf-8")
+                .header(
+                    "stripe-signature",
+                    signing::signature_header(&endpoint.secret, t, body.as_bytes()),
+                )
+                .body(body)
+                .send()
+                .await;
+            let (status, error) = match sent {
+                Ok(resp) if resp.status().is_success() => {
+                    return (
+                        d.event_id,
+                        d.endpoint_id,
+                        DeliveryOutcome::Delivered {
+                            status: resp.status().as_u16(),
+                        },
+                    )
+                }
+                Ok(resp) => (
+                    Some(resp.status().as_u16()),
+                    format!("endpoint answered {}", resp.status()),
+                ),
+                Err(e) => (None, format!("request failed: {e}")),
+            };
+            let attempt = d.attempts + 1;
+            if attempt >= signing::MAX_ATTEMPTS {
+                DeliveryOutcome::Failed { status, error }
+            } else {
+                let jitter = rand::thread_rng().gen_range(0.9..1.1);
+                let at_ms = now_ms()
+                    + signing::retry_delay_ms(
+                        attempt,
+                        state.settings.webhook_retry_base_ms,
+                        jitter,
+                    );
+                DeliveryOutcome::Retry {
+                    at_ms,
+                    status,
+                    error,
+                }
+            }
+        }
+    };
+    if let DeliveryOutcome::Failed { error, .. } | DeliveryOutcome::Retry { error, .. } = &outcome {
+        tracing::info!(event = %d.event_id, endpoint = %d.endpoint_id, attempt = d.attempts + 1, %error, "webhook delivery failed");
+    }
+    (d.event_id, d.endpoint_id, outcome)
+}
+
+/// The background loop, until `stop` is cancelled.
+pub async fn run(state: AppState, stop: CancellationToken) {
+    let client = client(Duration::from_millis(
+        u64::try_from(state.settings.webhook_timeout_ms).unwrap_or(10_000),
+    ));
+    let idle = Duration::from_millis(u64::try_from(state.settings.worker_poll_ms).unwrap_or(1000));
+    loop {
+        let pause = match deliver_once(&state, &client, now_ms()).await {
+            Ok(n) if n as i64 >= BATCH => Duration::ZERO,
+            Ok(_) => idle,
+            Err(e) => {
+                tracing::warn!(error = ?e, "webhook delivery step failed");
+                idle * 5
+            }
+        };
+        tokio::select! {
+            () = stop.cancelled() => return,
+            () = tokio::time::sleep(pause) => {}
+        }
+    }
+}
