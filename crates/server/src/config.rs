@@ -91,6 +91,34 @@ pub struct Options {
     #[arg(long, env = "CHECKOUTD_NO_MIGRATE", global = true)]
     pub no_migrate: bool,
 
+    /// First retry delay of a failed webhook delivery in milliseconds (later
+    /// ones double, up to 12 h; shorten it in tests).
+    #[arg(
+        long,
+        env = "CHECKOUTD_WEBHOOK_RETRY_BASE_MS",
+        default_value_t = 60_000,
+        global = true
+    )]
+    pub webhook_retry_base_ms: i64,
+
+    /// Timeout of one webhook delivery attempt in milliseconds.
+    #[arg(
+        long,
+        env = "CHECKOUTD_WEBHOOK_TIMEOUT_MS",
+        default_value_t = 10_000,
+        global = true
+    )]
+    pub webhook_timeout_ms: i64,
+
+    /// Pause of an idle background worker in milliseconds.
+    #[arg(
+        long,
+        env = "CHECKOUTD_WORKER_POLL_MS",
+        default_value_t = 1_000,
+        global = true
+    )]
+    pub worker_poll_ms: i64,
+
     /// Most database connections per node.
     #[arg(
         long,
@@ -99,6 +127,19 @@ pub struct Options {
         global = true
     )]
     pub db_max_connections: u32,
+}
+
+impl Options {
+    /// The worker settings these options name.
+    pub fn settings(&self) -> crate::state::Settings {
+        crate::state::Settings {
+            webhook_retry_base_ms: self.webhook_retry_base_ms.max(1),
+            webhook_timeout_ms: self.webhook_timeout_ms.max(1),
+            worker_poll_ms: self.worker_poll_ms.max(1),
+            // Reading the key files can fail: `crate::load_gr4vy_keys`.
+            gr4vy_keys: std::sync::Arc::default(),
+        }
+    }
 }
 
 /// The account a key without `acct_ID:` belongs to.

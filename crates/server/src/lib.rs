@@ -14,11 +14,12 @@ pub mod http;
 pub mod ids;
 pub mod state;
 pub mod sweeper;
+pub mod webhooks;
 
 use checkout_store::{NewKey, PoolOptions, Store};
 use config::{parse_keys, Options};
 use http::stripe::context::{hash_key, redact_key};
-use state::{AppState, Metrics};
+use state::{AppState, Metrics, Settings};
 use std::sync::Arc;
 use tokio::net::TcpListener;
 
@@ -33,6 +34,17 @@ pub async fn open_store(options: &Options, migrate: bool) -> anyhow::Result<Arc<
         store.migrate().await?;
     }
     Ok(store)
+}
+
+/// Read the P-521 public keys `--gr4vy-public-keys` names (none without
+/// the flag); an unreadable or unsuitable file fails start-up, naming it.
+pub fn load_gr4vy_keys(options: &Options) -> anyhow::Result<http::gr4vy::KeyRing> {
+    match &options.gr4vy_public_keys {
+        None => Ok(http::gr4vy::KeyRing::default()),
+        Some(list) => {
+            http::gr4vy::KeyRing::load(list, config::DEFAULT_ACCOUNT).map_err(anyhow::Error::msg)
+        }
+    }
 }
 
 /// Provision `--api-keys`, or on a first start with none, create an account
@@ -72,27 +84,55 @@ pub async fn provision_keys(store: &dyn Store, options: &Options) -> anyhow::Res
 }
 
 /// Serve on `listener` until `shutdown` resolves, finishing in-flight
-/// requests before returning.
+/// requests before returning; default worker settings.
 pub async fn serve(
     listener: TcpListener,
     store: Arc<dyn Store>,
     public_url: Option<String>,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
+    serve_with(listener, store, public_url, Settings::default(), shutdown).await
+}
+
+/// [`serve`] with explicit worker settings. The expiry sweeper and the
+/// webhook worker run beside the HTTP server and stop with it.
+pub async fn serve_with(
+    listener: TcpListener,
+    store: Arc<dyn Store>,
+    public_url: Option<String>,
+    settings: Settings,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<()> {
     let addr = listener.local_addr()?;
     let public_url = public_url
         .map(|u| u.trim_end_matches('/').to_owned())
         .unwrap_or_else(|| format!("http://{addr}"));
+    // Gr4vy sessions live in the accounts owning the keys; the account row
+    // carries their test clock and lets the sweeper find them.
+    for account in settings.gr4vy_keys.accounts() {
+        store.ensure_account(&account, clock::real_now()).await?;
+    }
     let state = AppState {
         store,
         public_url: public_url.into(),
         metrics: Arc::new(Metrics::default()),
+        settings: Arc::new(settings),
     };
+    let stop = tokio_util::sync::CancellationToken::new();
+    let workers = [
+        tokio::spawn(sweeper::run(state.clone(), stop.clone())),
+        tokio::spawn(webhooks::deliver::run(state.clone(), stop.clone())),
+    ];
     let app = http::app(state);
     println!("checkoutd listening on http://{addr}");
     tracing::info!(%addr, "listening");
-    axum::serve(listener, app)
+    let served = axum::serve(listener, app)
         .with_graceful_shutdown(shutdown)
-        .await?;
+        .await;
+    stop.cancel();
+    for worker in workers {
+        let _ = worker.await;
+    }
+    served?;
     Ok(())
 }

@@ -11,6 +11,32 @@ pub struct AppState {
     /// Base of hosted-page URLs, without a trailing slash.
     pub public_url: Arc<str>,
     pub metrics: Arc<Metrics>,
+    pub settings: Arc<Settings>,
+}
+
+/// Tunables of the background workers.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// First retry delay of a failed webhook delivery; later ones double.
+    pub webhook_retry_base_ms: i64,
+    /// How long one delivery attempt may take.
+    pub webhook_timeout_ms: i64,
+    /// Pause of an idle worker (sweeper, deliveries) between passes.
+    pub worker_poll_ms: i64,
+    /// Public keys accepted for Gr4vy JWTs (`--gr4vy-public-keys`, read by
+    /// [`crate::load_gr4vy_keys`]); none by default, so every token is 401.
+    pub gr4vy_keys: Arc<crate::http::gr4vy::KeyRing>,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            webhook_retry_base_ms: 60_000,
+            webhook_timeout_ms: 10_000,
+            worker_poll_ms: 1_000,
+            gr4vy_keys: Arc::default(),
+        }
+    }
 }
 
 /// Counters served at `/metrics` in Prometheus text format.

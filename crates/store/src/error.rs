@@ -15,6 +15,10 @@ pub enum StoreError {
     /// A unique key already exists (e.g. an id collision).
     #[error("conflict: {0}")]
     Conflict(String),
+    /// A serialization failure or deadlock (SQLSTATE 40001 / 40P01) that
+    /// outlived the store's own retries.
+    #[error("transaction conflict; retry")]
+    Retryable(#[source] sqlx::Error),
     /// No connection became free in time, or a statement timed out.
     #[error("database unavailable")]
     Unavailable(#[source] sqlx::Error),
@@ -34,8 +38,11 @@ impl From<sqlx::Error> for StoreError {
             sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed => StoreError::Unavailable(e),
             sqlx::Error::Database(db) => {
                 // 57014: PostgreSQL statement timeout.
-                if db.code().as_deref() == Some("57014") {
+                let code = db.code();
+                if code.as_deref() == Some("57014") {
                     StoreError::Unavailable(e)
+                } else if matches!(code.as_deref(), Some("40001" | "40P01")) {
+                    StoreError::Retryable(e)
                 } else if db.is_unique_violation() {
                     StoreError::Conflict(db.message().to_owned())
                 } else {

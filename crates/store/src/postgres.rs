@@ -60,6 +60,7 @@ impl PostgresStore {
 crate::sql::sql_store!(
     PostgresStore,
     Postgres,
+    "BEGIN",
     " FOR UPDATE",
     " FOR UPDATE SKIP LOCKED"
 );

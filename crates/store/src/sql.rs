@@ -60,6 +60,14 @@ pub(crate) fn push_filters<'a, DB: Database>(
     }
 }
 
+/// Times a transaction that hit a serialization failure is rerun.
+pub(crate) const MAX_RETRIES: u32 = 5;
+
+/// Pause before rerun `attempt` (1-based): 5, 10, 20, 40, 80 ms.
+pub(crate) fn retry_pause(attempt: u32) -> std::time::Duration {
+    std::time::Duration::from_millis(5 << attempt.saturating_sub(1).min(6))
+}
+
 /// Trim the extra row and put an `ending_before` page newest first.
 pub(crate) fn page(mut records: Vec<Record>, query: &ListQuery) -> StoreResult<ListPage> {
     let limit = usize::try_from(query.limit).unwrap_or(0);
@@ -71,11 +79,15 @@ pub(crate) fn page(mut records: Vec<Record>, query: &ListQuery) -> StoreResult<L
     Ok(ListPage { records, has_more })
 }
 
-/// Implement the storage traits for `$store` over database `$db`; `$lock`
-/// is appended to the `SELECT` of a read-modify-write, `$skip` to the
-/// `SELECT`s that claim work (`FOR UPDATE SKIP LOCKED` where supported).
+/// Implement the storage traits for `$store` over database `$db`. Write
+/// transactions start with `$begin` (SQLite: `BEGIN IMMEDIATE`, so a
+/// transaction that reads before writing takes the write lock up front and
+/// several processes sharing one file wait for each other instead of
+/// failing); `$lock` is appended to the `SELECT` of a read-modify-write,
+/// `$skip` to the `SELECT`s that claim work (`FOR UPDATE SKIP LOCKED`
+/// where supported).
 macro_rules! sql_store {
-    ($store:ty, $db:ty, $lock:literal, $skip:literal) => {
+    ($store:ty, $db:ty, $begin:literal, $lock:literal, $skip:literal) => {
         fn record(row: &<$db as sqlx::Database>::Row) -> StoreResult<Record> {
             Ok(Record {
                 id: row.try_get("id")?,
@@ -114,6 +126,53 @@ macro_rules! sql_store {
             Ok(())
         }
 
+        impl $store {
+            async fn update_once(&self, scope: &Scope, kind: &str, id: &str, f: &mut Mutator<'_>) -> StoreResult<Record> {
+                // SQLite: the single writer connection makes this read-modify-write
+                // atomic. PostgreSQL: the row lock does (`$lock` = FOR UPDATE).
+                let mut tx = self.writer.begin_with($begin).await?;
+                let row = sqlx::query(concat!(
+                    "SELECT id, created, version, data FROM objects WHERE id = $1 AND account_id = $2 AND livemode = $3 AND kind = $4",
+                    $lock
+                ))
+                .bind(id)
+                .bind(&scope.account)
+                .bind(scope.livemode)
+                .bind(kind)
+                .fetch_optional(&mut *tx)
+                .await?;
+                let current = row.as_ref().map(record).transpose()?.ok_or(StoreError::NotFound)?;
+                let change = f(&current).map_err(StoreError::Rejected)?;
+                let i = &change.index;
+                sqlx::query(
+                    "UPDATE objects SET version = version + 1, status = $1, email = $2, customer = $3, payment_intent = $4, payment_link = $5, subscription = $6, expires_at = $7, data = $8 WHERE id = $9",
+                )
+                .bind(&i.status)
+                .bind(&i.email)
+                .bind(&i.customer)
+                .bind(&i.payment_intent)
+                .bind(&i.payment_link)
+                .bind(&i.subscription)
+                .bind(i.expires_at)
+                .bind(&change.data)
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+                for o in &change.inserts {
+                    insert_plain(&mut tx, scope, o).await?;
+                }
+                insert_events(&mut tx, scope, &change.events).await?;
+                tx.commit().await?;
+                Ok(Record {
+                    id: current.id,
+                    created: current.created,
+                    version: current.version + 1,
+                    data: change.data,
+                })
+            }
+
+        }
+
         #[async_trait]
         impl AccountStore for $store {
             async fn ensure_account(&self, id: &str, now: i64) -> StoreResult<()> {
@@ -126,7 +185,7 @@ macro_rules! sql_store {
             }
 
             async fn add_key(&self, key: &NewKey<'_>, now: i64) -> StoreResult<()> {
-                let mut tx = self.writer.begin().await?;
+                let mut tx = self.writer.begin_with($begin).await?;
                 sqlx::query("INSERT INTO accounts (id, created) VALUES ($1, $2) ON CONFLICT (id) DO NOTHING")
                     .bind(key.account)
                     .bind(now)
@@ -206,7 +265,7 @@ macro_rules! sql_store {
         #[async_trait]
         impl ObjectStore for $store {
             async fn insert_with(&self, scope: &Scope, obj: NewObject<'_>, also: Vec<OwnedObject>, events: Vec<NewEvent>) -> StoreResult<()> {
-                let mut tx = self.writer.begin().await?;
+                let mut tx = self.writer.begin_with($begin).await?;
                 for o in &also {
                     insert_plain(&mut tx, scope, o).await?;
                 }
@@ -278,47 +337,20 @@ macro_rules! sql_store {
             }
 
             async fn update(&self, scope: &Scope, kind: &str, id: &str, f: &mut Mutator<'_>) -> StoreResult<Record> {
-                // SQLite: the single writer connection makes this read-modify-write
-                // atomic. PostgreSQL: the row lock does (`$lock` = FOR UPDATE).
-                let mut tx = self.writer.begin().await?;
-                let row = sqlx::query(concat!(
-                    "SELECT id, created, version, data FROM objects WHERE id = $1 AND account_id = $2 AND livemode = $3 AND kind = $4",
-                    $lock
-                ))
-                .bind(id)
-                .bind(&scope.account)
-                .bind(scope.livemode)
-                .bind(kind)
-                .fetch_optional(&mut *tx)
-                .await?;
-                let current = row.as_ref().map(record).transpose()?.ok_or(StoreError::NotFound)?;
-                let change = f(&current).map_err(StoreError::Rejected)?;
-                let i = &change.index;
-                sqlx::query(
-                    "UPDATE objects SET version = version + 1, status = $1, email = $2, customer = $3, payment_intent = $4, payment_link = $5, subscription = $6, expires_at = $7, data = $8 WHERE id = $9",
-                )
-                .bind(&i.status)
-                .bind(&i.email)
-                .bind(&i.customer)
-                .bind(&i.payment_intent)
-                .bind(&i.payment_link)
-                .bind(&i.subscription)
-                .bind(i.expires_at)
-                .bind(&change.data)
-                .bind(id)
-                .execute(&mut *tx)
-                .await?;
-                for o in &change.inserts {
-                    insert_plain(&mut tx, scope, o).await?;
+                // Serialization failures (CockroachDB's SERIALIZABLE, or a
+                // deadlock) abort the whole transaction, so rerunning it,
+                // closure included, is safe.
+                let mut attempt = 0;
+                loop {
+                    match self.update_once(scope, kind, id, &mut *f).await {
+                        Err(StoreError::Retryable(e)) if attempt < crate::sql::MAX_RETRIES => {
+                            attempt += 1;
+                            tracing::debug!(error = %e, attempt, "retrying a conflicted transaction");
+                            tokio::time::sleep(crate::sql::retry_pause(attempt)).await;
+                        }
+                        other => return other,
+                    }
                 }
-                insert_events(&mut tx, scope, &change.events).await?;
-                tx.commit().await?;
-                Ok(Record {
-                    id: current.id,
-                    created: current.created,
-                    version: current.version + 1,
-                    data: change.data,
-                })
             }
 
             async fn due(&self, kind: &str, real_now: i64, limit: i64) -> StoreResult<Vec<Due>> {
@@ -390,7 +422,7 @@ macro_rules! sql_store {
         #[async_trait]
         impl IdempotencyStore for $store {
             async fn idem_begin(&self, scope: &Scope, key: &str, fingerprint: &str, now: i64) -> StoreResult<IdemBegin> {
-                let mut tx = self.writer.begin().await?;
+                let mut tx = self.writer.begin_with($begin).await?;
                 let inserted = sqlx::query(
                     "INSERT INTO idempotency_keys (account_id, livemode, key, fingerprint, created) VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING",
                 )
@@ -535,7 +567,7 @@ macro_rules! sql_store {
             }
 
             async fn fan_out(&self, endpoint_kind: &str, limit: i64, now_ms: i64, matches: &EndpointMatcher<'_>) -> StoreResult<usize> {
-                let mut tx = self.writer.begin().await?;
+                let mut tx = self.writer.begin_with($begin).await?;
                 let events = sqlx::query(concat!(
                     "SELECT id, account_id, livemode, type, created FROM events WHERE fanned_out = 0 ORDER BY seq LIMIT $1",
                     $skip
@@ -628,7 +660,7 @@ macro_rules! sql_store {
             }
 
             async fn finish_delivery(&self, event_id: &str, endpoint_id: &str, outcome: &DeliveryOutcome) -> StoreResult<()> {
-                let mut tx = self.writer.begin().await?;
+                let mut tx = self.writer.begin_with($begin).await?;
                 let (state, next, status, error): (&str, Option<i64>, Option<u16>, Option<&str>) = match outcome {
                     DeliveryOutcome::Delivered { status } => ("delivered", None, Some(*status), None),
                     DeliveryOutcome::Retry { at_ms, status, error } => ("pending", Some(*at_ms), *status, Some(error.as_str())),

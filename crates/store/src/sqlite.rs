@@ -78,7 +78,7 @@ impl SqliteStore {
     }
 }
 
-crate::sql::sql_store!(SqliteStore, Sqlite, "", "");
+crate::sql::sql_store!(SqliteStore, Sqlite, "BEGIN IMMEDIATE", "", "");
 
 #[async_trait]
 impl Store for SqliteStore {

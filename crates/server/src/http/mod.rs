@@ -1,5 +1,7 @@
 //! The HTTP surface: the Stripe dialect under `/v1`, health and metrics.
 
+pub mod gr4vy;
+pub mod hosted;
 pub mod stripe;
 
 use crate::state::AppState;
@@ -17,6 +19,8 @@ pub fn app(state: AppState) -> Router {
         .route("/readyz", get(readyz))
         .route("/metrics", get(metrics))
         .merge(stripe::router(state.clone()))
+        .merge(gr4vy::router())
+        .merge(hosted::router())
         .layer(middleware::from_fn_with_state(
             state.clone(),
             count_responses,

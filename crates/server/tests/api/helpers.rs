@@ -13,7 +13,7 @@ pub struct TestApp {
     pub base: String,
     pub client: reqwest::Client,
     pub database_url: String,
-    _dir: Option<tempfile::TempDir>,
+    pub _dir: Option<tempfile::TempDir>,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
 }
 
@@ -26,7 +26,7 @@ impl Drop for TestApp {
 }
 
 /// A fresh database: a temp SQLite file, or a new PostgreSQL database.
-async fn fresh_database() -> (String, Option<tempfile::TempDir>) {
+pub async fn fresh_database() -> (String, Option<tempfile::TempDir>) {
     match std::env::var("CHECKOUTD_TEST_DATABASE_URL") {
         Ok(url) if url.starts_with("postgres") => {
             let name = format!(
@@ -59,6 +59,18 @@ pub fn fast_settings() -> checkoutd::state::Settings {
         worker_poll_ms: 25,
         ..Default::default()
     }
+}
+
+/// Another node over the same database; it stops when dropped.
+pub struct Node {
+    pub base: String,
+    _stop: tokio::sync::oneshot::Sender<()>,
+}
+
+/// Start one more checkoutd node over `database_url`.
+pub async fn start_node(database_url: &str) -> Node {
+    let (base, stop) = start(database_url).await;
+    Node { base, _stop: stop }
 }
 
 /// Start checkoutd on 127.0.0.1:0 over `database_url` with three keys.

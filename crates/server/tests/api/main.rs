@@ -7,6 +7,8 @@ mod helpers;
 
 mod catalog;
 mod conventions;
+mod hosted;
+mod nodes;
 mod sessions;
 mod update;
 mod webhooks;

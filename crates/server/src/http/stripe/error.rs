@@ -156,7 +156,7 @@ impl From<StoreError> for StripeError {
                 ..Self::invalid_request("No such object.", None)
             }
             .code("resource_missing"),
-            StoreError::Unavailable(source) => {
+            StoreError::Unavailable(source) | StoreError::Retryable(source) => {
                 tracing::warn!(error = %source, "database unavailable");
                 Self::unavailable()
             }
