@@ -127,6 +127,24 @@ pub struct Options {
         global = true
     )]
     pub db_max_connections: u32,
+
+    /// How long a request waits for a database connection before a 503.
+    #[arg(
+        long,
+        env = "CHECKOUTD_DB_ACQUIRE_TIMEOUT_MS",
+        default_value_t = 5_000,
+        global = true
+    )]
+    pub db_acquire_timeout_ms: u64,
+
+    /// PostgreSQL `statement_timeout`; a statement running longer is a 503.
+    #[arg(
+        long,
+        env = "CHECKOUTD_DB_STATEMENT_TIMEOUT_MS",
+        default_value_t = 10_000,
+        global = true
+    )]
+    pub db_statement_timeout_ms: u64,
 }
 
 impl Options {

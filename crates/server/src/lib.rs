@@ -27,7 +27,8 @@ use tokio::net::TcpListener;
 pub async fn open_store(options: &Options, migrate: bool) -> anyhow::Result<Arc<dyn Store>> {
     let pool = PoolOptions {
         max_connections: options.db_max_connections,
-        ..PoolOptions::default()
+        acquire_timeout: std::time::Duration::from_millis(options.db_acquire_timeout_ms),
+        statement_timeout: std::time::Duration::from_millis(options.db_statement_timeout_ms),
     };
     let store = checkout_store::connect(&options.database_url, &pool).await?;
     if migrate {

@@ -75,8 +75,16 @@ pub async fn start_node(database_url: &str) -> Node {
 
 /// Start checkoutd on 127.0.0.1:0 over `database_url` with three keys.
 async fn start(database_url: &str) -> (String, tokio::sync::oneshot::Sender<()>) {
+    start_with(database_url, &[]).await
+}
+
+/// [`start`] with extra command-line flags.
+pub async fn start_with(
+    database_url: &str,
+    extra: &[&str],
+) -> (String, tokio::sync::oneshot::Sender<()>) {
     let keys = format!("{KEY},{LIVE_KEY},acct_other:{OTHER_KEY}");
-    let cli = checkoutd::config::Cli::from_args([
+    let mut args = vec![
         "checkoutd",
         "--addr",
         "127.0.0.1:0",
@@ -84,8 +92,9 @@ async fn start(database_url: &str) -> (String, tokio::sync::oneshot::Sender<()>)
         database_url,
         "--api-keys",
         &keys,
-    ])
-    .expect("valid flags");
+    ];
+    args.extend_from_slice(extra);
+    let cli = checkoutd::config::Cli::from_args(args).expect("valid flags");
     let store = checkoutd::open_store(&cli.options, true)
         .await
         .expect("open store");

@@ -250,3 +250,47 @@ async fn a_node_killed_mid_load_loses_no_acknowledged_write() {
         missing.len()
     );
 }
+
+#[tokio::test]
+async fn an_exhausted_pool_answers_503_with_stripes_envelope_not_a_hang() {
+    let (database_url, _dir) = fresh_database().await;
+    let (base, _stop) = crate::helpers::start_with(
+        &database_url,
+        &["--db-max-connections", "1", "--db-acquire-timeout-ms", "50"],
+    )
+    .await;
+    let http = reqwest::Client::builder()
+        .timeout(Duration::from_secs(20))
+        .build()
+        .unwrap();
+    let started = Instant::now();
+    let requests = (0..200).map(|i| {
+        http.post(format!("{base}/v1/products"))
+            .bearer_auth(KEY)
+            .form(&[("name", format!("p{i}"))])
+            .send()
+    });
+    let mut unavailable = 0;
+    for r in futures::future::join_all(requests).await {
+        let r = r.expect("an answer, not a hang");
+        match r.status().as_u16() {
+            200 => {}
+            503 => {
+                unavailable += 1;
+                assert_eq!(r.headers()["stripe-should-retry"], "true");
+                let body: Value = r.json().await.unwrap();
+                assert_eq!(body["error"]["type"], "api_error");
+                assert!(body["error"]["message"]
+                    .as_str()
+                    .unwrap()
+                    .contains("Please retry"));
+            }
+            other => panic!("unexpected status {other}"),
+        }
+    }
+    assert!(
+        unavailable > 0,
+        "200 concurrent writes on one connection with a 50 ms wait must overflow"
+    );
+    assert!(started.elapsed() < Duration::from_secs(20));
+}
