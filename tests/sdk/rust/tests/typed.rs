@@ -721,7 +721,10 @@ async fn the_sdk_sends_its_pinned_stripe_version_and_gets_it_echoed() {
         Ok(_) => panic!("the old ui_mode name decoded cleanly"),
         Err(p) => p.join("\n"),
     };
-    assert_eq!(old.last().stripe_version.as_deref(), Some("2025-09-30.clover"));
+    assert_eq!(
+        old.last().stripe_version.as_deref(),
+        Some("2025-09-30.clover")
+    );
     assert!(
         problems.contains("Unknown value 'hosted' for enum 'CheckoutSessionUiMode'"),
         "{problems}"
