@@ -286,3 +286,39 @@ async fn webhook_endpoints_show_their_secret_only_on_create() {
         "Missing required param: enabled_events.",
     );
 }
+
+#[tokio::test]
+async fn two_nodes_deliver_each_event_exactly_once() {
+    let app = TestApp::spawn().await;
+    let _second = crate::helpers::start_node(&app.database_url).await;
+    let mut hook = receiver(0).await;
+    endpoint(&app, &hook.url, &["product.created"]).await;
+    let mut created = std::collections::HashSet::new();
+    for i in 0..40 {
+        created.insert(app.product(&format!("p{i}")).await);
+    }
+    let mut seen: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
+    while seen.len() < created.len() {
+        let (_, body) = hook.next().await;
+        let event: Value = serde_json::from_str(&body).unwrap();
+        *seen
+            .entry(event["data"]["object"]["id"].as_str().unwrap().to_owned())
+            .or_default() += 1;
+    }
+    // Give a duplicate time to show up before concluding there is none.
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    while let Ok((_, body)) = hook.rx.try_recv() {
+        let event: Value = serde_json::from_str(body.as_str().unwrap()).unwrap();
+        *seen
+            .entry(event["data"]["object"]["id"].as_str().unwrap().to_owned())
+            .or_default() += 1;
+    }
+    assert_eq!(
+        seen.keys()
+            .cloned()
+            .collect::<std::collections::HashSet<_>>(),
+        created
+    );
+    assert!(seen.values().all(|n| *n == 1), "duplicates: {seen:?}");
+    assert_eq!(hook.hits.load(Ordering::SeqCst), 40);
+}
