@@ -16,27 +16,12 @@ use crate::{
 use async_trait::async_trait;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::{PgPool, Postgres, QueryBuilder, Row};
-use std::borrow::Cow;
 use std::str::FromStr;
 
 /// PostgreSQL-backed [`Store`].
 pub struct PostgresStore {
     writer: PgPool,
     reader: PgPool,
-}
-
-fn migrator() -> sqlx::migrate::Migrator {
-    use sqlx::migrate::{Migration, MigrationType, Migrator};
-    Migrator {
-        migrations: Cow::Owned(vec![Migration::new(
-            1,
-            Cow::Borrowed("init"),
-            MigrationType::Simple,
-            Cow::Borrowed(include_str!("../migrations/postgres/0001_init.sql")),
-            false,
-        )]),
-        ..Migrator::DEFAULT
-    }
 }
 
 impl PostgresStore {
@@ -68,7 +53,9 @@ crate::sql::sql_store!(
 #[async_trait]
 impl Store for PostgresStore {
     async fn migrate(&self) -> StoreResult<()> {
-        migrator().run(&self.writer).await?;
+        crate::sql::migrator(include_str!("../migrations/postgres/0001_init.sql"))
+            .run(&self.writer)
+            .await?;
         Ok(())
     }
 

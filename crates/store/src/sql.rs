@@ -60,6 +60,22 @@ pub(crate) fn push_filters<'a, DB: Database>(
     }
 }
 
+/// The migrations of one backend: its `0001_init.sql`, embedded.
+pub(crate) fn migrator(init_sql: &'static str) -> sqlx::migrate::Migrator {
+    use sqlx::migrate::{Migration, MigrationType, Migrator};
+    use std::borrow::Cow;
+    Migrator {
+        migrations: Cow::Owned(vec![Migration::new(
+            1,
+            Cow::Borrowed("init"),
+            MigrationType::Simple,
+            Cow::Borrowed(init_sql),
+            false,
+        )]),
+        ..Migrator::DEFAULT
+    }
+}
+
 /// Times a transaction that hit a serialization failure is rerun.
 pub(crate) const MAX_RETRIES: u32 = 5;
 

@@ -17,7 +17,6 @@ use crate::{
 use async_trait::async_trait;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{QueryBuilder, Row, Sqlite, SqlitePool};
-use std::borrow::Cow;
 use std::str::FromStr;
 use std::time::Duration;
 
@@ -25,20 +24,6 @@ use std::time::Duration;
 pub struct SqliteStore {
     writer: SqlitePool,
     reader: SqlitePool,
-}
-
-fn migrator() -> sqlx::migrate::Migrator {
-    use sqlx::migrate::{Migration, MigrationType, Migrator};
-    Migrator {
-        migrations: Cow::Owned(vec![Migration::new(
-            1,
-            Cow::Borrowed("init"),
-            MigrationType::Simple,
-            Cow::Borrowed(include_str!("../migrations/sqlite/0001_init.sql")),
-            false,
-        )]),
-        ..Migrator::DEFAULT
-    }
 }
 
 impl SqliteStore {
@@ -83,7 +68,9 @@ crate::sql::sql_store!(SqliteStore, Sqlite, "BEGIN IMMEDIATE", "", "");
 #[async_trait]
 impl Store for SqliteStore {
     async fn migrate(&self) -> StoreResult<()> {
-        migrator().run(&self.writer).await?;
+        crate::sql::migrator(include_str!("../migrations/sqlite/0001_init.sql"))
+            .run(&self.writer)
+            .await?;
         Ok(())
     }
 

@@ -2,6 +2,7 @@
 
 pub mod gr4vy;
 pub mod hosted;
+pub mod store_failure;
 pub mod stripe;
 
 use crate::state::AppState;

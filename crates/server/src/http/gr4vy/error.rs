@@ -8,6 +8,7 @@
 //! [`DomainError`] and [`StoreError`] are exhaustive matches; a 500 gets a
 //! generic body and its cause is logged once.
 
+use crate::http::store_failure::StoreFailure;
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use checkout_domain::{DomainError, ErrorKind};
@@ -214,21 +215,11 @@ impl From<DomainError> for Gr4vyError {
 
 impl From<StoreError> for Gr4vyError {
     fn from(e: StoreError) -> Self {
-        match e {
-            StoreError::Rejected(domain) => domain.into(),
-            StoreError::NotFound => Self::not_found(),
-            StoreError::Unavailable(source) | StoreError::Retryable(source) => {
-                tracing::warn!(error = %source, "database unavailable");
-                Self::unavailable()
-            }
-            e @ (StoreError::Conflict(_)
-            | StoreError::Backend(_)
-            | StoreError::Migrate(_)
-            | StoreError::Corrupt(_)
-            | StoreError::Config(_)) => {
-                tracing::error!(error = ?e, "storage failure");
-                Self::internal()
-            }
+        match StoreFailure::from(e) {
+            StoreFailure::Rejected(domain) => domain.into(),
+            StoreFailure::NotFound => Self::not_found(),
+            StoreFailure::Unavailable => Self::unavailable(),
+            StoreFailure::Internal => Self::internal(),
         }
     }
 }

@@ -5,6 +5,7 @@
 //! exhaustive matches, so a new error kind must be given a Stripe meaning
 //! here. A 500 gets a generic body; its cause is logged once.
 
+use crate::http::store_failure::StoreFailure;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use checkout_domain::{DomainError, ErrorKind};
@@ -149,25 +150,15 @@ impl From<DomainError> for StripeError {
 
 impl From<StoreError> for StripeError {
     fn from(e: StoreError) -> Self {
-        match e {
-            StoreError::Rejected(domain) => domain.into(),
-            StoreError::NotFound => Self {
+        match StoreFailure::from(e) {
+            StoreFailure::Rejected(domain) => domain.into(),
+            StoreFailure::NotFound => Self {
                 status: StatusCode::NOT_FOUND,
                 ..Self::invalid_request("No such object.", None)
             }
             .code("resource_missing"),
-            StoreError::Unavailable(source) | StoreError::Retryable(source) => {
-                tracing::warn!(error = %source, "database unavailable");
-                Self::unavailable()
-            }
-            e @ (StoreError::Conflict(_)
-            | StoreError::Backend(_)
-            | StoreError::Migrate(_)
-            | StoreError::Corrupt(_)
-            | StoreError::Config(_)) => {
-                tracing::error!(error = ?e, "storage failure");
-                Self::internal()
-            }
+            StoreFailure::Unavailable => Self::unavailable(),
+            StoreFailure::Internal => Self::internal(),
         }
     }
 }
