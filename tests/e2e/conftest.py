@@ -26,14 +26,12 @@ from __future__ import annotations
 import collections
 import http.server
 import os
-import re
 import secrets
 import shutil
-import signal
 import subprocess
+import sys
 import tempfile
 import threading
-import urllib.parse
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Mapping, Optional
@@ -43,73 +41,10 @@ import requests
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "pylib"))
+from checkoutd_process import Database, StartError, encode_form, start  # noqa: E402
+
 REPO_ROOT = Path(__file__).resolve().parents[2]
-LISTENING = re.compile(r"listening on (https?://[^\s\"'`,;]+)")
-ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
-STARTUP_TIMEOUT = 30.0
-
-
-def encode_form(params: Optional[Mapping[str, Any]]) -> list[tuple[str, str]]:
-    """Stripe's bracketed form encoding: ``a[b]=..``, ``a[0]=..``."""
-    out: list[tuple[str, str]] = []
-
-    def walk(key: str, value: Any) -> None:
-        if value is None:
-            return
-        if isinstance(value, Mapping):
-            for k, v in value.items():
-                walk(f"{key}[{k}]", v)
-        elif isinstance(value, (list, tuple)):
-            for i, v in enumerate(value):
-                walk(f"{key}[{i}]", v)
-        elif isinstance(value, bool):
-            out.append((key, "true" if value else "false"))
-        else:
-            out.append((key, str(value)))
-
-    for k, v in (params or {}).items():
-        walk(k, v)
-    return out
-
-
-# --------------------------------------------------------------------------
-# the server
-# --------------------------------------------------------------------------
-
-
-class Database:
-    """A fresh database: a SQLite file, or a new PostgreSQL database."""
-
-    def __init__(self, tmp_dir: Path):
-        self.admin = os.environ.get("CHECKOUTD_TEST_DATABASE_URL", "").strip()
-        self.pg_name: Optional[str] = None
-        if self.admin.startswith(("postgres://", "postgresql://")):
-            self.pg_name = "checkoutd_e2e_" + secrets.token_hex(6)
-            self._psql(f'CREATE DATABASE "{self.pg_name}"')
-            parts = urllib.parse.urlsplit(self.admin)
-            self.url = urllib.parse.urlunsplit(parts._replace(path="/" + self.pg_name))
-        else:
-            self.url = "sqlite://" + str(tmp_dir / "checkoutd.db")
-
-    def _psql(self, sql: str) -> None:
-        psql = shutil.which("psql")
-        if psql is None:
-            raise RuntimeError("CHECKOUTD_TEST_DATABASE_URL is a postgres URL but `psql` is not installed")
-        proc = subprocess.run(
-            [psql, self.admin, "-v", "ON_ERROR_STOP=1", "-q", "-c", sql],
-            capture_output=True,
-            text=True,
-            timeout=60,
-        )
-        if proc.returncode != 0:
-            raise RuntimeError(f"psql failed ({sql}): {proc.stderr.strip()}")
-
-    def drop(self) -> None:
-        if self.pg_name:
-            try:
-                self._psql(f'DROP DATABASE IF EXISTS "{self.pg_name}" WITH (FORCE)')
-            except RuntimeError:
-                pass
 
 
 @dataclass
@@ -137,64 +72,20 @@ class Server:
         return resp.json()
 
 
-def server_binary() -> Path:
-    path = Path(os.environ.get("CHECKOUTD_BIN", "target/debug/checkoutd"))
-    if not path.is_absolute():
-        path = REPO_ROOT / path
-    return path
-
-
 @pytest.fixture(scope="module")
 def server():
-    binary = server_binary()
-    if not binary.exists():
-        pytest.fail(f"checkoutd binary not found at {binary}; run `cargo build -p checkoutd`", pytrace=False)
     tmp = Path(tempfile.mkdtemp(prefix="checkoutd-e2e-"))
-    db = Database(tmp)
+    db = Database(tmp, prefix="checkoutd_e2e_")
     key = "sk_test_" + secrets.token_hex(12)
-    env = dict(os.environ, NO_COLOR="1")
-    for var in ("CHECKOUTD_ADDR", "CHECKOUTD_DATABASE_URL", "CHECKOUTD_API_KEYS", "CHECKOUTD_PUBLIC_URL"):
-        env.pop(var, None)
-    proc = subprocess.Popen(
-        [str(binary), "serve", "--addr", "127.0.0.1:0", "--database-url", db.url, "--api-keys", key],
-        cwd=str(tmp),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        stdin=subprocess.DEVNULL,
-        env=env,
-        text=True,
-        errors="replace",
-        bufsize=1,
-    )
-    output: collections.deque = collections.deque(maxlen=2000)
-    found: dict[str, str] = {}
-    ready = threading.Event()
-
-    def pump() -> None:
-        assert proc.stdout is not None
-        for line in proc.stdout:
-            output.append(line)
-            if not ready.is_set():
-                m = LISTENING.search(ANSI.sub("", line))
-                if m:
-                    found["base"] = m.group(1).rstrip("/.")
-                    ready.set()
-        ready.set()
-
-    threading.Thread(target=pump, daemon=True).start()
-    ready.wait(timeout=STARTUP_TIMEOUT)
     try:
-        if "base" not in found:
-            pytest.fail("checkoutd did not start:\n" + "".join(output), pytrace=False)
-        yield Server(base=found["base"], key=key, proc=proc, output=output)
+        process = start(["serve", "--addr", "127.0.0.1:0", "--database-url", db.url, "--api-keys", key], tmp)
+    except StartError as e:
+        db.drop()
+        pytest.fail(str(e), pytrace=False)
+    try:
+        yield Server(base=process.base, key=key, proc=process.proc, output=process.output)
     finally:
-        if proc.poll() is None:
-            proc.send_signal(signal.SIGTERM)
-            try:
-                proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait(timeout=10)
+        process.stop()
         db.drop()
         shutil.rmtree(tmp, ignore_errors=True)
 

@@ -28,15 +28,12 @@ Fixtures:
 from __future__ import annotations
 
 import collections
-import os
-import re
 import secrets
 import shutil
 import signal
 import subprocess
+import sys
 import tempfile
-import threading
-import urllib.parse
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Optional
@@ -47,10 +44,10 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from gr4vy import Gr4vy, auth
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "pylib"))
+from checkoutd_process import Database, StartError, start  # noqa: E402
+
 REPO_ROOT = Path(__file__).resolve().parents[3]
-STARTUP_TIMEOUT = 30.0
-LISTENING = re.compile(r"listening on (https?://[^\s\"'`,;]+)")
-ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
 OTHER_ACCOUNT = "acct_other"
 BOTH_SCOPES = ["checkout-sessions.write", "checkout-sessions.read"]
 
@@ -76,54 +73,6 @@ class KeyPair:
 
     def token(self, scopes: Optional[list[str]] = None, expires_in: int = 3600) -> str:
         return auth.get_token(self.private_pem, scopes=scopes, expires_in=expires_in)
-
-
-class Database:
-    """A fresh database for one server: a SQLite file or a new PostgreSQL DB."""
-
-    def __init__(self, tmp_dir: Path):
-        self.pg_admin_url: Optional[str] = None
-        self.pg_name: Optional[str] = None
-        admin = os.environ.get("CHECKOUTD_TEST_DATABASE_URL", "").strip()
-        if admin.startswith(("postgres://", "postgresql://")):
-            self.pg_admin_url = admin
-            self.pg_name = "checkoutd_gr4vy_" + secrets.token_hex(6)
-            self._psql(f'CREATE DATABASE "{self.pg_name}"')
-            parts = urllib.parse.urlsplit(admin)
-            self.url = urllib.parse.urlunsplit(parts._replace(path="/" + self.pg_name))
-        elif admin and not admin.startswith("sqlite"):
-            raise pytest.UsageError(f"CHECKOUTD_TEST_DATABASE_URL: unsupported URL {admin!r}")
-        else:
-            self.url = "sqlite://" + str(tmp_dir / "checkoutd.db")
-
-    def _psql(self, sql: str) -> None:
-        psql = shutil.which("psql")
-        if psql is None:
-            raise RuntimeError("CHECKOUTD_TEST_DATABASE_URL is a postgres URL but `psql` is not installed")
-        proc = subprocess.run(
-            [psql, self.pg_admin_url, "-v", "ON_ERROR_STOP=1", "-q", "-c", sql],
-            capture_output=True,
-            text=True,
-            timeout=60,
-        )
-        if proc.returncode != 0:
-            raise RuntimeError(f"psql failed ({sql}): {proc.stderr.strip()}")
-
-    def drop(self) -> None:
-        if self.pg_name:
-            try:
-                self._psql(f'DROP DATABASE IF EXISTS "{self.pg_name}" WITH (FORCE)')
-            except RuntimeError:
-                pass
-
-
-def server_binary() -> Path:
-    raw = os.environ.get("CHECKOUTD_BIN", "target/debug/checkoutd")
-    path = Path(raw)
-    if not path.is_absolute():
-        cwd_path = Path.cwd() / path
-        path = cwd_path if cwd_path.exists() else REPO_ROOT / path
-    return path
 
 
 @dataclass
@@ -182,20 +131,12 @@ class Server:
 
 
 def start_server(tmp_dir: Path) -> tuple[Server, Database]:
-    binary = server_binary()
-    if not binary.exists():
-        pytest.fail(
-            f"checkoutd binary not found at {binary}; build it with `cargo build -p checkoutd` "
-            "or set CHECKOUTD_BIN",
-            pytrace=False,
-        )
-    db = Database(tmp_dir)
+    db = Database(tmp_dir, prefix="checkoutd_gr4vy_")
     key, other_key = KeyPair.generate(), KeyPair.generate()
     (tmp_dir / "gr4vy.pem").write_text(key.public_pem)
     (tmp_dir / "gr4vy-other.pem").write_text(other_key.public_pem)
     stripe_key = "sk_test_" + secrets.token_hex(12)
-    cmd = [
-        str(binary),
+    args = [
         "serve",
         "--addr",
         "127.0.0.1:0",
@@ -206,53 +147,12 @@ def start_server(tmp_dir: Path) -> tuple[Server, Database]:
         "--gr4vy-public-keys",
         f"{tmp_dir / 'gr4vy.pem'},{OTHER_ACCOUNT}:{tmp_dir / 'gr4vy-other.pem'}",
     ]
-    env = dict(os.environ)
-    env.setdefault("NO_COLOR", "1")
-    for var in list(env):
-        if var.startswith("CHECKOUTD_") and var != "CHECKOUTD_BIN":
-            env.pop(var)
-    for var in list(env):
-        if var.startswith("GR4VY_"):
-            env.pop(var)
-    proc = subprocess.Popen(
-        cmd,
-        cwd=str(tmp_dir),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        stdin=subprocess.DEVNULL,
-        env=env,
-        text=True,
-        errors="replace",
-        bufsize=1,
-    )
-    output: collections.deque = collections.deque(maxlen=2000)
-    found: dict[str, str] = {}
-    ready = threading.Event()
-
-    def pump() -> None:
-        # Drain the pipe for the whole life of the process.
-        assert proc.stdout is not None
-        for line in proc.stdout:
-            output.append(line)
-            if not ready.is_set():
-                m = LISTENING.search(ANSI.sub("", line))
-                if m:
-                    found["base"] = m.group(1).rstrip("/.")
-                    ready.set()
-        ready.set()
-
-    threading.Thread(target=pump, name="checkoutd-stdout", daemon=True).start()
-    ready.wait(timeout=STARTUP_TIMEOUT)
-    if "base" not in found:
-        if proc.poll() is None:
-            proc.kill()
-        proc.wait(timeout=10)
+    try:
+        process = start(args, tmp_dir)
+    except StartError as e:
         db.drop()
-        pytest.fail(
-            f"checkoutd did not start.\ncommand: {' '.join(cmd)}\noutput:\n{''.join(output) or '<none>'}",
-            pytrace=False,
-        )
-    return Server(found["base"], key, other_key, stripe_key, proc, output), db
+        pytest.fail(str(e), pytrace=False)
+    return Server(process.base, key, other_key, stripe_key, process.proc, process.output), db
 
 
 def stop_server(server: Server, db: Database) -> None:

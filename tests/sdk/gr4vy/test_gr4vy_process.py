@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import subprocess
 
-from conftest import KeyPair, server_binary
+from checkoutd_process import server_binary
+from conftest import KeyPair
 
 
 def run_with_keys(tmp_path, keys: str) -> subprocess.CompletedProcess:

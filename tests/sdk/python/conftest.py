@@ -26,15 +26,12 @@ Fixtures:
 from __future__ import annotations
 
 import collections
-import os
-import re
 import secrets
+import sys
 import shutil
 import signal
 import subprocess
 import tempfile
-import threading
-import urllib.parse
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Mapping, Optional
@@ -43,10 +40,10 @@ import pytest
 import requests
 import stripe
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "pylib"))
+from checkoutd_process import Database, StartError, encode_form, start  # noqa: E402
+
 REPO_ROOT = Path(__file__).resolve().parents[3]
-STARTUP_TIMEOUT = 30.0
-LISTENING = re.compile(r"listening on (https?://[^\s\"'`,;]+)")
-ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
 
 OTHER_ACCOUNT = "acct_other"
 
@@ -58,91 +55,6 @@ def random_key(prefix: str) -> str:
 # --------------------------------------------------------------------------
 # form encoding for raw HTTP calls (the same indexed format the SDK uses)
 # --------------------------------------------------------------------------
-
-
-def encode_form(params: Optional[Mapping[str, Any]]) -> list[tuple[str, str]]:
-    """Encode params as Stripe's SDKs do: ``a[b]=..``, ``a[0]=..``, booleans
-    as ``true``/``false``, ``None`` omitted."""
-    out: list[tuple[str, str]] = []
-
-    def walk(key: str, value: Any) -> None:
-        if value is None:
-            return
-        if isinstance(value, Mapping):
-            for k, v in value.items():
-                walk(f"{key}[{k}]", v)
-        elif isinstance(value, (list, tuple)):
-            for i, v in enumerate(value):
-                walk(f"{key}[{i}]", v)
-        elif isinstance(value, bool):
-            out.append((key, "true" if value else "false"))
-        else:
-            out.append((key, str(value)))
-
-    for k, v in (params or {}).items():
-        walk(k, v)
-    return out
-
-
-# --------------------------------------------------------------------------
-# databases
-# --------------------------------------------------------------------------
-
-
-class Database:
-    """A fresh database for one server: a SQLite file or a new PostgreSQL DB."""
-
-    def __init__(self, tmp_dir: Path):
-        self.tmp_dir = tmp_dir
-        self.pg_admin_url: Optional[str] = None
-        self.pg_name: Optional[str] = None
-        admin = os.environ.get("CHECKOUTD_TEST_DATABASE_URL", "").strip()
-        if admin.startswith(("postgres://", "postgresql://")):
-            self.pg_admin_url = admin
-            self.pg_name = "checkoutd_sdk_" + secrets.token_hex(6)
-            self._psql(f'CREATE DATABASE "{self.pg_name}"')
-            parts = urllib.parse.urlsplit(admin)
-            self.url = urllib.parse.urlunsplit(parts._replace(path="/" + self.pg_name))
-        elif admin and not admin.startswith("sqlite"):
-            raise pytest.UsageError(f"CHECKOUTD_TEST_DATABASE_URL: unsupported URL {admin!r}")
-        elif admin:
-            self.url = admin
-        else:
-            self.url = "sqlite://" + str(tmp_dir / "checkoutd.db")
-
-    def _psql(self, sql: str) -> None:
-        psql = shutil.which("psql")
-        if psql is None:
-            raise RuntimeError("CHECKOUTD_TEST_DATABASE_URL is a postgres URL but `psql` is not installed")
-        proc = subprocess.run(
-            [psql, self.pg_admin_url, "-v", "ON_ERROR_STOP=1", "-q", "-c", sql],
-            capture_output=True,
-            text=True,
-            timeout=60,
-        )
-        if proc.returncode != 0:
-            raise RuntimeError(f"psql failed ({sql}): {proc.stderr.strip()}")
-
-    def drop(self) -> None:
-        if self.pg_name:
-            try:
-                self._psql(f'DROP DATABASE IF EXISTS "{self.pg_name}" WITH (FORCE)')
-            except RuntimeError:
-                pass
-
-
-# --------------------------------------------------------------------------
-# the server process
-# --------------------------------------------------------------------------
-
-
-def server_binary() -> Path:
-    raw = os.environ.get("CHECKOUTD_BIN", "target/debug/checkoutd")
-    path = Path(raw)
-    if not path.is_absolute():
-        cwd_path = Path.cwd() / path
-        path = cwd_path if cwd_path.exists() else REPO_ROOT / path
-    return path
 
 
 @dataclass
@@ -219,17 +131,9 @@ def start_server(
     By default with a fresh database and fresh keys; pass the `db` and `keys`
     (test, live, other) of an earlier server to restart on the same data.
     """
-    binary = server_binary()
-    if not binary.exists():
-        pytest.fail(
-            f"checkoutd binary not found at {binary}; build it with `cargo build -p checkoutd` "
-            "or set CHECKOUTD_BIN",
-            pytrace=False,
-        )
-    db = db or Database(tmp_dir)
+    db = db or Database(tmp_dir, prefix="checkoutd_sdk_")
     test_key, live_key, other_key = keys or (random_key("sk_test_"), random_key("sk_live_"), random_key("sk_test_"))
-    cmd = [
-        str(binary),
+    args = [
         *(["serve"] if subcommand else []),
         "--addr",
         "127.0.0.1:0",
@@ -243,61 +147,19 @@ def start_server(
         "--webhook-retry-base-ms",
         "200",
     ]
-    env = dict(os.environ)
-    env.setdefault("NO_COLOR", "1")
-    for var in ("CHECKOUTD_ADDR", "CHECKOUTD_DATABASE_URL", "CHECKOUTD_API_KEYS", "CHECKOUTD_PUBLIC_URL"):
-        env.pop(var, None)
-    proc = subprocess.Popen(
-        cmd,
-        cwd=str(tmp_dir),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        stdin=subprocess.DEVNULL,
-        env=env,
-        text=True,
-        errors="replace",
-        bufsize=1,
-    )
-    output: collections.deque = collections.deque(maxlen=2000)
-    found: dict[str, str] = {}
-    ready = threading.Event()
-
-    def pump() -> None:
-        # Keep draining the pipe for the whole life of the process, so a
-        # chatty server never blocks on a full pipe.
-        assert proc.stdout is not None
-        for line in proc.stdout:
-            output.append(line)
-            if not ready.is_set():
-                m = LISTENING.search(ANSI.sub("", line))
-                if m:
-                    found["base"] = m.group(1).rstrip("/.")
-                    ready.set()
-        ready.set()
-
-    threading.Thread(target=pump, name="checkoutd-stdout", daemon=True).start()
-    ready.wait(timeout=STARTUP_TIMEOUT)
-    if "base" not in found:
-        exited = proc.poll()
-        if exited is None:
-            proc.kill()
-        proc.wait(timeout=10)
+    try:
+        process = start(args, tmp_dir)
+    except StartError as e:
         db.drop()
-        waited = "exited with status %s" % proc.returncode if exited is not None else (
-            "printed no `listening on http://HOST:PORT` line within %.0f s" % STARTUP_TIMEOUT
-        )
-        pytest.fail(
-            f"checkoutd {waited}.\ncommand: {' '.join(cmd)}\noutput:\n{''.join(output) or '<none>'}",
-            pytrace=False,
-        )
+        pytest.fail(str(e), pytrace=False)
     server = Server(
-        base=found["base"],
+        base=process.base,
         test_key=test_key,
         live_key=live_key,
         other_key=other_key,
         database_url=db.url,
-        proc=proc,
-        output=output,
+        proc=process.proc,
+        output=process.output,
     )
     return server, db
 
