@@ -530,6 +530,9 @@ impl Session {
             }
             next.currency = session_currency(None, &next.line_items)?;
             next.check_line_rules()?;
+            if update.shipping_options.is_none() {
+                next.check_shipping_currency()?;
+            }
         }
         if let Some(options) = update.shipping_options {
             next.set_shipping_options(options)?;
@@ -698,6 +701,29 @@ impl Session {
             }
         }
         Ok(())
+    }
+
+    /// Lines that move the session to another currency must not leave a
+    /// shipping option without an amount in it (the selected one would
+    /// silently cost nothing). Found by the update property test.
+    fn check_shipping_currency(&self) -> DomainResult<()> {
+        let Some(currency) = self.currency else {
+            return Ok(());
+        };
+        match self
+            .shipping_options
+            .iter()
+            .find(|r| r.amount_in(currency).is_none())
+        {
+            None => Ok(()),
+            Some(rate) => Err(DomainError::invalid(
+                "line_items",
+                format!(
+                    "These line items change the Checkout Session's currency to `{currency}`, but the shipping rate `{}` has no amount in `{currency}`. Send `shipping_options` with an amount in `{currency}` in the same update.",
+                    rate.id
+                ),
+            )),
+        }
     }
 
     /// Replace the shipping options and select the first.
@@ -891,3 +917,7 @@ fn build_line(
         totals,
     })
 }
+
+#[cfg(test)]
+#[path = "session_props.rs"]
+mod props;

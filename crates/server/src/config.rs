@@ -145,6 +145,60 @@ pub struct Options {
         global = true
     )]
     pub db_statement_timeout_ms: u64,
+
+    /// Requests per second allowed per API key (and per Gr4vy signing key)
+    /// on this node, with a burst of one second's worth; more answer 429.
+    /// 0 (the default) turns rate limiting off.
+    #[arg(
+        long,
+        env = "CHECKOUTD_RATE_LIMIT",
+        default_value_t = 0.0,
+        global = true
+    )]
+    pub rate_limit: f64,
+
+    /// Most client connections served at once; further ones wait in the
+    /// listen backlog until one closes.
+    #[arg(
+        long,
+        env = "CHECKOUTD_MAX_CONNECTIONS",
+        default_value_t = 1024,
+        global = true
+    )]
+    pub max_connections: usize,
+
+    /// Time a client has to send a request's headers; a connection that
+    /// does not (or stays idle between keep-alive requests) is closed.
+    #[arg(
+        long,
+        env = "CHECKOUTD_HEADER_TIMEOUT_MS",
+        default_value_t = 30_000,
+        global = true
+    )]
+    pub header_timeout_ms: u64,
+
+    /// Time a client has to send a request's body once its headers are in;
+    /// a slower one gets a 408.
+    #[arg(
+        long,
+        env = "CHECKOUTD_BODY_TIMEOUT_MS",
+        default_value_t = 60_000,
+        global = true
+    )]
+    pub body_timeout_ms: u64,
+
+    /// Which webhook endpoints may point at loopback or private addresses
+    /// (127/8, 10/8, 172.16/12, 192.168/16, fc00::/7, ::1, …): those of
+    /// `test-only` mode keys (the default), `always`, or `never`.
+    /// Link-local and cloud metadata addresses are always refused.
+    #[arg(
+        long,
+        env = "CHECKOUTD_WEBHOOK_PRIVATE_URLS",
+        value_enum,
+        default_value = "test-only",
+        global = true
+    )]
+    pub webhook_private_urls: crate::webhooks::url_policy::PrivateUrls,
 }
 
 impl Options {
@@ -156,6 +210,17 @@ impl Options {
             worker_poll_ms: self.worker_poll_ms.max(1),
             // Reading the key files can fail: `crate::load_gr4vy_keys`.
             gr4vy_keys: std::sync::Arc::default(),
+            limits: crate::state::Limits {
+                max_connections: self.max_connections.max(1),
+                header_timeout: std::time::Duration::from_millis(self.header_timeout_ms.max(1)),
+                body_timeout: std::time::Duration::from_millis(self.body_timeout_ms.max(1)),
+                rate_limit: if self.rate_limit.is_finite() {
+                    self.rate_limit.max(0.0)
+                } else {
+                    0.0
+                },
+            },
+            webhook_urls: self.webhook_private_urls,
         }
     }
 }

@@ -12,6 +12,7 @@ pub mod clock;
 pub mod config;
 pub mod http;
 pub mod ids;
+pub mod listen;
 pub mod state;
 pub mod sweeper;
 pub mod webhooks;
@@ -113,10 +114,12 @@ pub async fn serve_with(
     for account in settings.gr4vy_keys.accounts() {
         store.ensure_account(&account, clock::real_now()).await?;
     }
+    let limits = settings.limits.clone();
     let state = AppState {
         store,
         public_url: public_url.into(),
         metrics: Arc::new(Metrics::default()),
+        limiter: Arc::new(http::limits::RateLimiter::new(limits.rate_limit)),
         settings: Arc::new(settings),
     };
     let stop = tokio_util::sync::CancellationToken::new();
@@ -127,9 +130,7 @@ pub async fn serve_with(
     let app = http::app(state);
     println!("checkoutd listening on http://{addr}");
     tracing::info!(%addr, "listening");
-    let served = axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown)
-        .await;
+    let served = listen::serve(listener, app, &limits, shutdown).await;
     stop.cancel();
     for worker in workers {
         let _ = worker.await;

@@ -12,6 +12,8 @@ pub struct AppState {
     pub public_url: Arc<str>,
     pub metrics: Arc<Metrics>,
     pub settings: Arc<Settings>,
+    /// Per-key token buckets (`--rate-limit`), in this node's memory.
+    pub limiter: Arc<crate::http::limits::RateLimiter>,
 }
 
 /// Tunables of the background workers.
@@ -26,6 +28,37 @@ pub struct Settings {
     /// Public keys accepted for Gr4vy JWTs (`--gr4vy-public-keys`, read by
     /// [`crate::load_gr4vy_keys`]); none by default, so every token is 401.
     pub gr4vy_keys: Arc<crate::http::gr4vy::KeyRing>,
+    /// Connection, timeout and rate limits.
+    pub limits: Limits,
+    /// Where webhook endpoints may point (`--webhook-private-urls`).
+    pub webhook_urls: crate::webhooks::url_policy::PrivateUrls,
+}
+
+/// Protections against slow, numerous or greedy clients. The defaults
+/// leave tests and benchmarks unaffected: no rate limit, generous bounds.
+#[derive(Debug, Clone)]
+pub struct Limits {
+    /// Connections served at once; more wait in the listen backlog.
+    pub max_connections: usize,
+    /// Time a client has to send a request's headers (also how long an
+    /// idle keep-alive connection stays open).
+    pub header_timeout: std::time::Duration,
+    /// Time a client has to send a request's body, once its headers are in.
+    pub body_timeout: std::time::Duration,
+    /// Requests per second per API key or Gr4vy signing key, with a burst
+    /// of one second's worth; 0 turns rate limiting off.
+    pub rate_limit: f64,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self {
+            max_connections: 1024,
+            header_timeout: std::time::Duration::from_secs(30),
+            body_timeout: std::time::Duration::from_secs(60),
+            rate_limit: 0.0,
+        }
+    }
 }
 
 impl Default for Settings {
@@ -35,6 +68,8 @@ impl Default for Settings {
             webhook_timeout_ms: 10_000,
             worker_poll_ms: 1_000,
             gr4vy_keys: Arc::default(),
+            limits: Limits::default(),
+            webhook_urls: Default::default(),
         }
     }
 }

@@ -2,6 +2,8 @@
 
 pub mod gr4vy;
 pub mod hosted;
+pub mod limits;
+pub mod openapi;
 pub mod store_failure;
 pub mod stripe;
 
@@ -19,9 +21,14 @@ pub fn app(state: AppState) -> Router {
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .route("/metrics", get(metrics))
+        .route("/openapi.json", get(openapi::document))
         .merge(stripe::router(state.clone()))
         .merge(gr4vy::router())
         .merge(hosted::router())
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            limits::buffer_body,
+        ))
         .layer(middleware::from_fn_with_state(
             state.clone(),
             count_responses,
@@ -30,8 +37,18 @@ pub fn app(state: AppState) -> Router {
 }
 
 async fn count_responses(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    // Method and path only: headers carry keys and tokens, query strings
+    // and bodies customer data (`tests/api/logs.rs` checks the logs).
+    let logged = tracing::enabled!(tracing::Level::DEBUG).then(|| {
+        let started = std::time::Instant::now();
+        (req.method().clone(), req.uri().path().to_owned(), started)
+    });
     let response = next.run(req).await;
     state.metrics.observe(response.status().as_u16());
+    if let Some((method, path, started)) = logged {
+        let micros = u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX);
+        tracing::debug!(%method, %path, status = response.status().as_u16(), micros, "request");
+    }
     response
 }
 

@@ -12,6 +12,7 @@
 
 use super::endpoint::{self, WebhookEndpoint};
 use super::signing;
+use super::url_policy;
 use crate::state::AppState;
 use checkout_store::{Delivery, DeliveryOutcome, StoreResult};
 use rand::Rng;
@@ -30,11 +31,17 @@ pub fn now_ms() -> i64 {
         .unwrap_or(0)
 }
 
-/// The HTTP client deliveries use.
-pub fn client(timeout: Duration) -> reqwest::Client {
+/// An HTTP client for deliveries: no redirects, no proxy, and a resolver
+/// that never hands out an address the URL policy refuses
+/// ([`url_policy::GuardedResolver`]).
+pub fn client(timeout: Duration, allow_private: bool) -> reqwest::Client {
     reqwest::Client::builder()
         .timeout(timeout)
         .redirect(reqwest::redirect::Policy::none())
+        .no_proxy()
+        .dns_resolver(std::sync::Arc::new(url_policy::GuardedResolver {
+            allow_private,
+        }))
         .user_agent(concat!(
             "checkoutd/",
             env!("CARGO_PKG_VERSION"),
@@ -44,13 +51,27 @@ pub fn client(timeout: Duration) -> reqwest::Client {
         .unwrap_or_default()
 }
 
+/// The two delivery clients: one that may reach private addresses, one
+/// that may not; each endpoint uses the one its mode is allowed.
+#[derive(Clone)]
+pub struct Clients {
+    pub private_ok: reqwest::Client,
+    pub public_only: reqwest::Client,
+}
+
+impl Clients {
+    /// Both clients with one attempt's timeout.
+    pub fn new(timeout: Duration) -> Clients {
+        Clients {
+            private_ok: client(timeout, true),
+            public_only: client(timeout, false),
+        }
+    }
+}
+
 /// One step: fan out new events, then attempt the due deliveries. Returns
 /// the number of deliveries attempted.
-pub async fn deliver_once(
-    state: &AppState,
-    client: &reqwest::Client,
-    now_ms: i64,
-) -> StoreResult<usize> {
+pub async fn deliver_once(state: &AppState, clients: &Clients, now_ms: i64) -> StoreResult<usize> {
     while state
         .store
         .fan_out(endpoint::KIND, 100, now_ms, &endpoint::matches)
@@ -63,7 +84,7 @@ pub async fn deliver_once(
         .claim_deliveries(endpoint::KIND, now_ms, lease, BATCH)
         .await?;
     let n = batch.len();
-    let attempts = batch.into_iter().map(|d| attempt(state, client, d));
+    let attempts = batch.into_iter().map(|d| attempt(state, clients, d));
     for (event_id, endpoint_id, outcome) in futures::future::join_all(attempts).await {
         state
             .store
@@ -75,7 +96,7 @@ pub async fn deliver_once(
 
 async fn attempt(
     state: &AppState,
-    client: &reqwest::Client,
+    clients: &Clients,
     d: Delivery,
 ) -> (String, String, DeliveryOutcome) {
     let outcome = match (
@@ -101,6 +122,25 @@ async fn attempt(
             body["pending_webhooks"] = Value::from(event.pending_webhooks);
             let body = body.to_string();
             let t = now_ms() / 1000;
+            let policy = state.settings.webhook_urls;
+            let client = if policy.allows_private(endpoint.livemode) {
+                &clients.private_ok
+            } else {
+                &clients.public_only
+            };
+            // Literal addresses never reach the resolver: check them here
+            // (and every URL again, should the policy have tightened).
+            if let Err(why) = url_policy::check_url(&endpoint.url, endpoint.livemode, policy) {
+                tracing::warn!(event = %d.event_id, endpoint = %d.endpoint_id, %why, "webhook URL refused by policy");
+                return (
+                    d.event_id,
+                    d.endpoint_id,
+                    DeliveryOutcome::Failed {
+                        status: None,
+                        error: format!("webhook URL refused: {why}"),
+                    },
+                );
+            }
             let sent = client
                 .post(&endpoint.url)
                 .header("content-type", "application/json; charset=utf-8")
@@ -154,12 +194,12 @@ async fn attempt(
 
 /// The background loop, until `stop` is cancelled.
 pub async fn run(state: AppState, stop: CancellationToken) {
-    let client = client(Duration::from_millis(
+    let clients = Clients::new(Duration::from_millis(
         u64::try_from(state.settings.webhook_timeout_ms).unwrap_or(10_000),
     ));
     let idle = Duration::from_millis(u64::try_from(state.settings.worker_poll_ms).unwrap_or(1000));
     loop {
-        let pause = match deliver_once(&state, &client, now_ms()).await {
+        let pause = match deliver_once(&state, &clients, now_ms()).await {
             Ok(n) if n as i64 >= BATCH => Duration::ZERO,
             Ok(_) => idle,
             Err(e) => {

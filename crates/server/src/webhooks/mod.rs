@@ -4,3 +4,4 @@
 pub mod deliver;
 pub mod endpoint;
 pub mod signing;
+pub mod url_policy;

@@ -95,6 +95,16 @@ pub async fn start_with(
     ];
     args.extend_from_slice(extra);
     let cli = checkoutd::config::Cli::from_args(args).expect("valid flags");
+    // The flags' limits, webhook URL policy and Gr4vy keys; fast workers.
+    let flagged = cli.options.settings();
+    let settings = checkoutd::state::Settings {
+        limits: flagged.limits,
+        webhook_urls: flagged.webhook_urls,
+        gr4vy_keys: std::sync::Arc::new(
+            checkoutd::load_gr4vy_keys(&cli.options).expect("--gr4vy-public-keys"),
+        ),
+        ..fast_settings()
+    };
     let store = checkoutd::open_store(&cli.options, true)
         .await
         .expect("open store");
@@ -110,7 +120,7 @@ pub async fn start_with(
         listener,
         store,
         None,
-        fast_settings(),
+        settings,
         async move {
             let _ = stopped.await;
         },
@@ -121,8 +131,13 @@ pub async fn start_with(
 impl TestApp {
     /// Start checkoutd on 127.0.0.1:0 with three keys provisioned.
     pub async fn spawn() -> TestApp {
+        TestApp::spawn_with(&[]).await
+    }
+
+    /// [`TestApp::spawn`] with extra command-line flags.
+    pub async fn spawn_with(extra: &[&str]) -> TestApp {
         let (database_url, dir) = fresh_database().await;
-        let (base, stop) = start(&database_url).await;
+        let (base, stop) = start_with(&database_url, extra).await;
         TestApp {
             base,
             client: reqwest::Client::builder()

@@ -4,11 +4,17 @@
 //! through its wire API.
 
 mod helpers;
+mod signing;
 
 mod catalog;
 mod conventions;
 mod hosted;
+mod isolation;
+mod limits;
+mod logs;
 mod nodes;
+mod openapi;
 mod sessions;
 mod update;
+mod webhook_urls;
 mod webhooks;

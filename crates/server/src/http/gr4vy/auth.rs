@@ -124,6 +124,14 @@ pub async fn authorize(
         .gr4vy_keys
         .verify(token, real_now())
         .map_err(|e| Gr4vyError::unauthorized(e.to_string()))?;
+    // `--rate-limit`: one bucket per signing key.
+    if state
+        .limiter
+        .check(&format!("gr4vy:{}", verified.kid))
+        .is_err()
+    {
+        return Err(Gr4vyError::too_many_requests());
+    }
     if !access.granted_by(&verified.scopes) {
         return Err(Gr4vyError::missing_scope(access.scope()));
     }

@@ -131,6 +131,20 @@ impl Gr4vyError {
         )
     }
 
+    /// 429 `too_many_requests` past `--rate-limit`.
+    pub fn too_many_requests() -> Self {
+        Self::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "too_many_requests",
+            "Too many requests, slow down",
+        )
+    }
+
+    /// 408 `request_timeout` for a body slower than `--body-timeout-ms`.
+    pub fn request_timeout(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::REQUEST_TIMEOUT, "request_timeout", message)
+    }
+
     /// 500 `server_error` with Gr4vy's generic message.
     pub fn internal() -> Self {
         Self::new(

@@ -98,16 +98,33 @@ async fn read_body(body: Body) -> Gr4vyResult<Option<Value>> {
     let bytes = to_bytes(body, MAX_BODY_BYTES)
         .await
         .map_err(|_| Gr4vyError::payload_too_large(MAX_BODY_BYTES))?;
+    decode_body(&bytes)
+}
+
+/// A body's JSON: `None` when it is empty or only whitespace.
+fn decode_body(bytes: &[u8]) -> Gr4vyResult<Option<Value>> {
     if bytes.iter().all(u8::is_ascii_whitespace) {
         return Ok(None);
     }
-    serde_json::from_slice(&bytes).map(Some).map_err(|e| {
+    serde_json::from_slice(bytes).map(Some).map_err(|e| {
         Gr4vyError::validation(vec![Detail::body(
             "",
             "json_invalid",
             format!("JSON decode error: {e}"),
         )])
     })
+}
+
+/// Decode and check a create (`create == true`) or update body exactly as
+/// the handlers do, without a request: the entry point of the `gr4vy_body`
+/// fuzz target (`fuzz/`).
+pub fn parse_body(bytes: &[u8], create: bool) -> Gr4vyResult<CheckoutSessionIn> {
+    let body = decode_body(bytes)?;
+    if create {
+        create_body(body)
+    } else {
+        update_body(body)
+    }
 }
 
 fn checked(body: &Value) -> Gr4vyResult<CheckoutSessionIn> {

@@ -102,6 +102,7 @@ fn presented_key(headers: &HeaderMap) -> Result<String, StripeError> {
 
 async fn authenticate(state: &AppState, headers: &HeaderMap) -> Result<(Scope, i64), StripeError> {
     let key = presented_key(headers)?;
+    let hash = hash_key(&key);
     let invalid =
         || StripeError::unauthorized(format!("Invalid API Key provided: {}", redact_key(&key)));
     if !(key.starts_with("sk_test_") || key.starts_with("sk_live_")) {
@@ -109,11 +110,11 @@ async fn authenticate(state: &AppState, headers: &HeaderMap) -> Result<(Scope, i
     }
     // The lookup is by hash, so comparing secrets never happens in
     // variable time on our side.
-    let record = state
-        .store
-        .find_key(&hash_key(&key))
-        .await?
-        .ok_or_else(invalid)?;
+    let record = state.store.find_key(&hash).await?.ok_or_else(invalid)?;
+    // `--rate-limit`: one bucket per key, once the key is known to be real.
+    if state.limiter.check(&hash).is_err() {
+        return Err(StripeError::rate_limited());
+    }
     Ok((
         Scope {
             account: record.account,

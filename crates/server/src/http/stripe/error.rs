@@ -72,6 +72,26 @@ impl StripeError {
         }
     }
 
+    /// Stripe's 429 `rate_limit` (stripe-python raises `RateLimitError`).
+    pub fn rate_limited() -> Self {
+        Self {
+            status: StatusCode::TOO_MANY_REQUESTS,
+            ..Self::invalid_request(
+                "Too many requests hit the API too quickly. We recommend an exponential backoff of your requests.",
+                None,
+            )
+        }
+        .code("rate_limit")
+    }
+
+    /// A 408 for a body slower than `--body-timeout-ms`.
+    pub fn request_timeout(message: impl Into<String>) -> Self {
+        Self {
+            status: StatusCode::REQUEST_TIMEOUT,
+            ..Self::invalid_request(message, None)
+        }
+    }
+
     /// A 500 `api_error` with a generic message.
     pub fn internal() -> Self {
         Self {

@@ -50,6 +50,7 @@ pub fn render(p: &Price, product: Option<Value>) -> Value {
             "interval": r.interval.as_str(),
             "interval_count": r.interval_count,
             "meter": null,
+            "trial_period_days": null,
             "usage_type": "licensed",
         })),
         "tax_behavior": p.tax_behavior.map(|t| t.as_str()),

@@ -14,6 +14,7 @@ use axum::routing::get;
 use axum::{Extension, Json, Router};
 use checkout_domain::catalog::{PackageDimensions, Product};
 use checkout_store::Index;
+use rust_decimal::prelude::ToPrimitive;
 use serde_json::{json, Value};
 
 pub const KIND: &str = "product";
@@ -42,12 +43,19 @@ pub fn render(p: &Product) -> Value {
         "marketing_features": p.marketing_features.iter().map(|n| json!({ "name": n })).collect::<Vec<_>>(),
         "metadata": p.metadata,
         "name": p.name,
+        // Numbers, as Stripe's schema has them (a `Decimal` would serialize
+        // as a string).
         "package_dimensions": p.package_dimensions.as_ref().map(|d| json!({
-            "height": d.height, "length": d.length, "weight": d.weight, "width": d.width,
+            "height": d.height.to_f64(), "length": d.length.to_f64(),
+            "weight": d.weight.to_f64(), "width": d.width.to_f64(),
         })),
         "shippable": p.shippable,
         "statement_descriptor": p.statement_descriptor,
         "tax_code": p.tax_code,
+        "tax_details": null,
+        // Dropped from the 2026 spec but still required by typed SDKs
+        // (async-stripe); "service" is what Stripe gives API-made products.
+        "type": "service",
         "unit_label": p.unit_label,
         "updated": p.updated,
         "url": p.url,

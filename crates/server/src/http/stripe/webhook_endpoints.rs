@@ -14,6 +14,7 @@ use super::{list, resource};
 use crate::ids;
 use crate::state::AppState;
 use crate::webhooks::endpoint::{WebhookEndpoint, KIND};
+use crate::webhooks::url_policy;
 use axum::extract::{Path, State};
 use axum::routing::get;
 use axum::{Extension, Json, Router};
@@ -54,6 +55,19 @@ fn url(p: &mut Params, required: bool) -> StripeResult<Option<String>> {
         }
     }
     Ok(value)
+}
+
+/// Refuse a URL the webhook URL policy forbids for this key's mode
+/// (link-local and metadata always; private ranges in live mode by
+/// default: [`crate::webhooks::url_policy`]).
+fn allowed_url(state: &AppState, ctx: &Ctx, url: Option<&str>) -> StripeResult<()> {
+    let Some(url) = url else {
+        return Ok(());
+    };
+    url_policy::check_url(url, ctx.scope.livemode, state.settings.webhook_urls).map_err(|why| {
+        StripeError::invalid_request(format!("Invalid URL: {why}."), Some("url".into()))
+            .code("url_invalid")
+    })
 }
 
 fn enabled_events(p: &mut Params, required: bool) -> StripeResult<Option<Vec<String>>> {
@@ -109,6 +123,7 @@ async fn create_endpoint(
         return Err(super::session_params::unsupported("connect"));
     }
     p.finish()?;
+    allowed_url(&state, &ctx, Some(&endpoint.url))?;
     resource::insert(
         &state,
         &ctx,
@@ -148,6 +163,7 @@ async fn update_endpoint(
     let metadata = super::params::metadata_patch(&mut p, "metadata")?;
     let disabled = p.bool("disabled")?;
     p.finish()?;
+    allowed_url(&state, &ctx, new_url.as_deref())?;
     let endpoint = resource::modify(
         &state,
         &ctx,

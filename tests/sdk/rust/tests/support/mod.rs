@@ -94,6 +94,25 @@ fn with_database(url: &str, db: &str) -> String {
     }
 }
 
+/// A connection to the server `url` names, on its own database or, when
+/// that does not exist (yet), on the `postgres` maintenance database; and
+/// the URL that worked.
+async fn admin_connection(url: &str) -> (sqlx::PgConnection, String) {
+    use sqlx::Connection;
+    match sqlx::PgConnection::connect(url).await {
+        Ok(conn) => (conn, url.to_owned()),
+        Err(first) => {
+            let fallback = with_database(url, "postgres");
+            match sqlx::PgConnection::connect(&fallback).await {
+                Ok(conn) => (conn, fallback),
+                Err(e) => panic!(
+                    "connect to CHECKOUTD_TEST_DATABASE_URL: {first}; to its `postgres` database: {e}"
+                ),
+            }
+        }
+    }
+}
+
 impl Server {
     /// Start a server: SQLite in a temp dir, or a fresh database on the
     /// PostgreSQL that `CHECKOUTD_TEST_DATABASE_URL` names.
@@ -106,9 +125,7 @@ impl Server {
         let database_url = match std::env::var("CHECKOUTD_TEST_DATABASE_URL") {
             Ok(admin) if admin.starts_with("postgres://") || admin.starts_with("postgresql://") => {
                 let name = format!("checkoutd_sdk_rust_{}", unique_suffix());
-                let mut conn = sqlx::PgConnection::connect(&admin)
-                    .await
-                    .expect("connect to CHECKOUTD_TEST_DATABASE_URL");
+                let (mut conn, admin) = admin_connection(&admin).await;
                 sqlx::query(&format!("CREATE DATABASE \"{name}\""))
                     .execute(&mut conn)
                     .await
