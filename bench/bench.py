@@ -693,7 +693,9 @@ def targets(rows: list[dict]) -> list[tuple[str, str, str]]:
         verdict(name, cells)
         if by_cpu and out:
             n, v, d = out[-1]
-            out[-1] = (n, v, d + f"; by CPU per request (load-independent): {min(by_cpu):.2f}–{max(by_cpu):.2f}×")
+            lo, hi = f"{min(by_cpu):.2f}", f"{max(by_cpu):.2f}"
+            span = lo if lo == hi else f"{lo}–{hi}"
+            out[-1] = (n, v, d + f"; by CPU per request (load-independent): {span}×")
 
     floor_ratio(("retrieve",), ("sqlite", "postgres"), 0.5, "retrieve ≥ 0.5 × floor")
     floor_ratio(("metadata",), ("sqlite",), 0.3, "metadata update ≥ 0.3 × floor (SQLite)")

@@ -95,7 +95,7 @@ def process_name(pid: int, comm: str, server_pid: int, pg: set[int]) -> str:
     if pid == 0 or comm.startswith("swapper"):
         return "idle"
     if pid in pg:
-        return "postgres (this database, background)"
+        return "postgres (checkoutd's backends + background workers)"
     if comm.startswith("postgres") or comm.startswith("postmaster"):
         return "postgres (other databases)"
     if comm.startswith("wrk"):

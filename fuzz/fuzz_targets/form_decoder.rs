@@ -30,7 +30,7 @@ fn walk(entries: &[(String, Value)], depth: usize) {
         match i % 9 {
             0 => {
                 if let Some(Some(Some(inner))) = client_error(p.object(key)) {
-                    drop(client_error(inner.finish()));
+                    let _ = client_error(inner.finish());
                     if let (Value::Map(m), true) = (value, depth < 8) {
                         walk(m, depth + 1);
                     }
@@ -44,8 +44,8 @@ fn walk(entries: &[(String, Value)], depth: usize) {
                             _ => None,
                         };
                         if let Some(mut el) = client_error(form::element(path, v)) {
-                            drop(client_error(el.raw_str("price")));
-                            drop(client_error(el.finish()));
+                            let _ = client_error(el.raw_str("price"));
+                            let _ = client_error(el.finish());
                         }
                         if let Some(m) = nested {
                             walk(&m, depth + 1);
@@ -62,29 +62,29 @@ fn walk(entries: &[(String, Value)], depth: usize) {
             _ => drop(client_error(p.required_string(key, 5000))),
         }
     }
-    drop(client_error(p.finish()));
+    let _ = client_error(p.finish());
 }
 
 /// The typed readers the endpoints use, on a fresh copy of the tree.
 fn typed(tree: &[(String, Value)]) {
     let mut p = Params::new(tree.to_vec());
-    drop(client_error(Expand::read(&mut p, &["line_items", "customer"])));
-    drop(client_error(list::query(&mut p, "checkout.session", true)));
-    drop(client_error(params::metadata_patch(&mut p, "metadata")));
-    drop(client_error(params::currency(&mut p, "currency")));
-    drop(client_error(params::decimal(&mut p, "unit_amount_decimal", 12)));
-    drop(client_error(params::id_list(&mut p, "tax_rates")));
-    drop(client_error(session_params::payment_intent_data_update(&mut p)));
+    let _ = client_error(Expand::read(&mut p, &["line_items", "customer"]));
+    let _ = client_error(list::query(&mut p, "checkout.session", true));
+    let _ = client_error(params::metadata_patch(&mut p, "metadata"));
+    let _ = client_error(params::currency(&mut p, "currency"));
+    let _ = client_error(params::decimal(&mut p, "unit_amount_decimal", 12));
+    let _ = client_error(params::id_list(&mut p, "tax_rates"));
+    let _ = client_error(session_params::payment_intent_data_update(&mut p));
     if let Some(Some(Some(s))) = client_error(p.object("shipping_details")) {
-        drop(client_error(session_params::shipping_details(s)));
+        let _ = client_error(session_params::shipping_details(s));
     }
-    drop(client_error(p.finish()));
+    let _ = client_error(p.finish());
 
     let mut p = Params::new(tree.to_vec());
-    drop(client_error(params::new_metadata(&mut p, "metadata")));
-    drop(client_error(session_params::new_payment_intent_data(&mut p)));
-    drop(client_error(params::required_currency(&mut p, "currency")));
-    drop(client_error(p.finish()));
+    let _ = client_error(params::new_metadata(&mut p, "metadata"));
+    let _ = client_error(session_params::new_payment_intent_data(&mut p));
+    let _ = client_error(params::required_currency(&mut p, "currency"));
+    let _ = client_error(p.finish());
 }
 
 fuzz_target!(|data: &[u8]| {
@@ -94,5 +94,5 @@ fuzz_target!(|data: &[u8]| {
     };
     typed(&tree);
     walk(&tree, 0);
-    drop(client_error(Params::from_bytes(data)));
+    let _ = client_error(Params::from_bytes(data));
 });

@@ -207,9 +207,6 @@ def with_seeds(doc: dict, ids: dict[str, list[str]]) -> dict:
     return doc
 
 
-SUMMARY = re.compile(r"(\d+) generated, (\d+) found (\d+) unique failures|(\d+) generated, (\d+) passed")
-
-
 def run_schemathesis(label: str, doc_path: Path, base: str, header: str, include: str, workdir: Path) -> tuple[int, int, int]:
     """One schemathesis run; returns (cases, failed cases, unique failures)."""
     max_examples = os.environ.get("SCHEMA_MAX_EXAMPLES", "25")
@@ -256,8 +253,8 @@ def run_schemathesis(label: str, doc_path: Path, base: str, header: str, include
                               timeout=int(max_time) + 180)
         out, code = proc.stdout + proc.stderr, proc.returncode
     except subprocess.TimeoutExpired as e:
-        out = (e.stdout or "") + (e.stderr or "") if isinstance(e.stdout, str) else ""
-        out += f"\n!!! schemathesis did not finish within {int(max_time) + 180} s: killed\n"
+        parts = [p.decode("utf-8", "replace") if isinstance(p, bytes) else (p or "") for p in (e.stdout, e.stderr)]
+        out = "".join(parts) + f"\n!!! schemathesis did not finish within {int(max_time) + 180} s: killed\n"
         code = -1
     summary = out.find("=== SUMMARY ===")
     print(out[summary - 30 if summary >= 0 else 0:][-6000:], flush=True)
@@ -363,6 +360,12 @@ def main() -> int:
             served = requests.get(server.base + "/openapi.json", timeout=30)
             assert served.status_code == 200, served.text[:500]
             doc = served.json()
+            committed = json.loads((REPO / "crates" / "server" / "openapi" / "openapi.json").read_text())
+            if doc != committed:
+                print("!!! the server serves another document than crates/server/openapi/openapi.json: "
+                      "rebuild it (cargo build -p checkoutd)")
+                print("schemathesis: 0 passed, 1 failed")
+                return 1
             ids = seed(api)
             doc_path = tmp_dir / "openapi.seeded.json"
             doc_path.write_text(json.dumps(with_seeds(doc, ids)))

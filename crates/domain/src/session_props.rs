@@ -540,7 +540,7 @@ fn prop(ops: Vec<Op>) -> TestResult {
 fn random_update_sequences_keep_totals_and_invariants() {
     QuickCheck::new()
         .tests(1_000)
-        .gen(Gen::new(40))
+        .rng(Gen::new(40))
         .quickcheck(prop as fn(Vec<Op>) -> TestResult);
 }
 

@@ -1187,7 +1187,7 @@ def gr4vy_part(spec: dict) -> tuple[dict, dict]:
     paths: dict = {}
     used: set = set()
     for path, method in GR4VY_OPERATIONS:
-        op = copy.deepcopy(spec["paths"][path][method])
+        op = strip_meta(copy.deepcopy(spec["paths"][path][method]))
         scope = "checkout-sessions.read" if method == "get" else "checkout-sessions.write"
         op["tags"] = ["Gr4vy Checkout Sessions"]
         op["security"] = [{"gr4vyBearer": [scope]}]
@@ -1217,7 +1217,7 @@ def gr4vy_part(spec: dict) -> tuple[dict, dict]:
         acc: set = set()
         refs_in(schemas[name], acc)
         todo.extend(sorted(acc))
-    components = {f"gr4vy.{name}": rename_refs(s, "gr4vy.") for name, s in kept.items()}
+    components = {f"gr4vy.{name}": rename_refs(strip_meta(s), "gr4vy.") for name, s in kept.items()}
     components["gr4vy.Error"] = GR4VY_GENERIC_ERROR
     adjust_gr4vy_components(components)
     return paths, dict(sorted(components.items()))

@@ -37,9 +37,14 @@ impl From<sqlx::Error> for StoreError {
         match &e {
             sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed => StoreError::Unavailable(e),
             sqlx::Error::Database(db) => {
-                // 57014: PostgreSQL statement timeout.
                 let code = db.code();
-                if code.as_deref() == Some("57014") {
+                // 57014: PostgreSQL statement timeout. 5/6 and their
+                // extended codes: SQLite still busy or locked after its
+                // busy timeout (another process holds the file).
+                if matches!(
+                    code.as_deref(),
+                    Some("57014" | "5" | "6" | "261" | "262" | "517" | "773")
+                ) {
                     StoreError::Unavailable(e)
                 } else if matches!(code.as_deref(), Some("40001" | "40P01")) {
                     StoreError::Retryable(e)

@@ -43,6 +43,12 @@ impl SqliteStore {
         // An in-memory database lives in its connection: one connection
         // serves reads and writes, and is never closed.
         let writer = SqlitePoolOptions::new()
+            // A request cancelled mid-transaction must not hand the single
+            // writer on with a transaction still open: such a connection
+            // is closed instead of reused.
+            .after_release(|conn, _| {
+                Box::pin(async move { Ok(!sqlx::Connection::is_in_transaction(conn)) })
+            })
             .max_connections(1)
             .min_connections(1)
             .acquire_timeout(options.acquire_timeout)

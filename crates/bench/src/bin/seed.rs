@@ -224,7 +224,8 @@ fn generate(
             }
             s.payment_intent = Some(format!("pi_{}", random(&mut rng, 24)));
         } else {
-            if open_seen % step == 0 {
+            // (`u64::is_multiple_of` is newer than the workspace's MSRV.)
+            if open_seen.checked_rem(step) == Some(0) {
                 let mut v = sample.lock().expect("sample");
                 if (v.len() as u64) < args.sample {
                     v.push(s.id.clone());
@@ -244,16 +245,15 @@ fn generate(
             id: s.id,
         };
         batch.push(row);
-        if batch.len() == args.batch {
-            if tx
+        if batch.len() == args.batch
+            && tx
                 .send(std::mem::replace(
                     &mut batch,
                     Vec::with_capacity(args.batch),
                 ))
                 .is_err()
-            {
-                return;
-            }
+        {
+            return;
         }
     }
     if !batch.is_empty() {

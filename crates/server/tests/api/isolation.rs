@@ -127,11 +127,14 @@ async fn make_objects(app: &TestApp, gr4vy_token: &str) -> Objects {
     }
 }
 
+/// A form of owned strings.
+type Form = Vec<(&'static str, String)>;
+
 /// Every Stripe route that names one object: (method, path, form, status
 /// for a live key of the owning account). Another account always gets 404.
-fn stripe_routes(o: &Objects) -> Vec<(Method, String, Vec<(&'static str, String)>, u16)> {
+fn stripe_routes(o: &Objects) -> Vec<(Method, String, Form, u16)> {
     let get = |p: String| (Method::GET, p, vec![], 404);
-    let post = |p: String, form: Vec<(&'static str, String)>| (Method::POST, p, form, 404);
+    let post = |p: String, form: Form| (Method::POST, p, form, 404);
     let cs = &o.session;
     vec![
         get(format!("/v1/products/{}", o.product)),
@@ -186,7 +189,7 @@ fn stripe_routes(o: &Objects) -> Vec<(Method, String, Vec<(&'static str, String)
 }
 
 /// Creates that refer to another account's objects: a 4xx naming it.
-fn referring_creates(o: &Objects) -> Vec<(&'static str, Vec<(&'static str, String)>)> {
+fn referring_creates(o: &Objects) -> Vec<(&'static str, Form)> {
     vec![
         (
             "/v1/prices",

@@ -41,7 +41,8 @@ CREATE INDEX objects_customer ON objects (account_id, livemode, kind, customer, 
 CREATE INDEX objects_payment_intent ON objects (account_id, livemode, kind, payment_intent, seq) WHERE payment_intent IS NOT NULL;
 CREATE INDEX objects_payment_link ON objects (account_id, livemode, kind, payment_link, seq) WHERE payment_link IS NOT NULL;
 CREATE INDEX objects_subscription ON objects (account_id, livemode, kind, subscription, seq) WHERE subscription IS NOT NULL;
-CREATE INDEX objects_due ON objects (expires_at) WHERE status = 'open';
+-- The sweeper's query, per account and mode: open objects by deadline.
+CREATE INDEX objects_due ON objects (account_id, livemode, kind, expires_at) WHERE status = 'open';
 
 CREATE TABLE events (
     seq INTEGER PRIMARY KEY AUTOINCREMENT,
