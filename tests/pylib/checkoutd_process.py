@@ -122,14 +122,18 @@ class Process:
         return "".join(self.output)
 
     def stop(self) -> None:
-        """SIGTERM (graceful shutdown), then SIGKILL after 10 s."""
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(timeout=10)
+        stop(self.proc)
+
+
+def stop(proc: subprocess.Popen) -> None:
+    """SIGTERM (graceful shutdown), then SIGKILL after 10 s."""
+    if proc.poll() is None:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(timeout=10)
 
 
 def start(args: list[str], cwd: Path) -> Process:

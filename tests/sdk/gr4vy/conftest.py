@@ -30,7 +30,6 @@ from __future__ import annotations
 import collections
 import secrets
 import shutil
-import signal
 import subprocess
 import sys
 import tempfile
@@ -45,7 +44,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from gr4vy import Gr4vy, auth
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "pylib"))
-from checkoutd_process import Database, StartError, start  # noqa: E402
+from checkoutd_process import Database, StartError, start, stop  # noqa: E402
 
 REPO_ROOT = Path(__file__).resolve().parents[3]
 OTHER_ACCOUNT = "acct_other"
@@ -156,14 +155,7 @@ def start_server(tmp_dir: Path) -> tuple[Server, Database]:
 
 
 def stop_server(server: Server, db: Database) -> None:
-    proc = server.proc
-    if proc.poll() is None:
-        proc.send_signal(signal.SIGTERM)
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=10)
+    stop(server.proc)
     db.drop()
 
 

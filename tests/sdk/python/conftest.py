@@ -29,7 +29,6 @@ import collections
 import secrets
 import sys
 import shutil
-import signal
 import subprocess
 import tempfile
 from dataclasses import dataclass, field
@@ -41,7 +40,7 @@ import requests
 import stripe
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "pylib"))
-from checkoutd_process import Database, StartError, encode_form, start  # noqa: E402
+from checkoutd_process import Database, StartError, encode_form, start, stop  # noqa: E402
 
 REPO_ROOT = Path(__file__).resolve().parents[3]
 
@@ -165,14 +164,7 @@ def start_server(
 
 
 def stop_server(server: Server, db: Database) -> None:
-    proc = server.proc
-    if proc.poll() is None:
-        proc.send_signal(signal.SIGTERM)
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=10)
+    stop(server.proc)
     db.drop()
 
 
