@@ -119,7 +119,8 @@ pub struct Options {
     )]
     pub worker_poll_ms: i64,
 
-    /// Most database connections per node.
+    /// Most database connections per node (SQLite: idle read connections
+    /// kept open).
     #[arg(
         long,
         env = "CHECKOUTD_DB_MAX_CONNECTIONS",
@@ -128,7 +129,8 @@ pub struct Options {
     )]
     pub db_max_connections: u32,
 
-    /// How long a request waits for a database connection before a 503.
+    /// How long a request waits for a database connection (SQLite: for the
+    /// file's write lock) before a 503.
     #[arg(
         long,
         env = "CHECKOUTD_DB_ACQUIRE_TIMEOUT_MS",

@@ -1,7 +1,10 @@
-//! Storage errors. They keep their `sqlx` source so logs show the cause;
-//! nothing here knows about HTTP.
+//! Storage errors. They keep the driver's error (sqlx or rusqlite) as their
+//! source so logs show the cause; nothing here knows about HTTP.
 
 use checkout_domain::DomainError;
+
+/// The driver error behind a failure.
+pub type Source = Box<dyn std::error::Error + Send + Sync>;
 
 /// Why a storage call failed.
 #[derive(Debug, thiserror::Error)]
@@ -18,14 +21,14 @@ pub enum StoreError {
     /// A serialization failure or deadlock (SQLSTATE 40001 / 40P01) that
     /// outlived the store's own retries.
     #[error("transaction conflict; retry")]
-    Retryable(#[source] sqlx::Error),
+    Retryable(#[source] Source),
     /// No connection became free in time, or a statement timed out.
     #[error("database unavailable")]
-    Unavailable(#[source] sqlx::Error),
+    Unavailable(#[source] Source),
     #[error("database error")]
-    Backend(#[source] sqlx::Error),
+    Backend(#[source] Source),
     #[error("migration failed")]
-    Migrate(#[source] sqlx::migrate::MigrateError),
+    Migrate(#[source] Source),
     #[error("stored data is corrupt: {0}")]
     Corrupt(String),
     #[error("configuration: {0}")]
@@ -35,33 +38,50 @@ pub enum StoreError {
 impl From<sqlx::Error> for StoreError {
     fn from(e: sqlx::Error) -> Self {
         match &e {
-            sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed => StoreError::Unavailable(e),
+            sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed => {
+                StoreError::Unavailable(e.into())
+            }
             sqlx::Error::Database(db) => {
                 let code = db.code();
-                // 57014: PostgreSQL statement timeout. 5/6 and their
-                // extended codes: SQLite still busy or locked after its
-                // busy timeout (another process holds the file).
-                if matches!(
-                    code.as_deref(),
-                    Some("57014" | "5" | "6" | "261" | "262" | "517" | "773")
-                ) {
-                    StoreError::Unavailable(e)
+                // 57014: PostgreSQL statement timeout.
+                if code.as_deref() == Some("57014") {
+                    StoreError::Unavailable(e.into())
                 } else if matches!(code.as_deref(), Some("40001" | "40P01")) {
-                    StoreError::Retryable(e)
+                    StoreError::Retryable(e.into())
                 } else if db.is_unique_violation() {
                     StoreError::Conflict(db.message().to_owned())
                 } else {
-                    StoreError::Backend(e)
+                    StoreError::Backend(e.into())
                 }
             }
-            _ => StoreError::Backend(e),
+            _ => StoreError::Backend(e.into()),
         }
     }
 }
 
 impl From<sqlx::migrate::MigrateError> for StoreError {
     fn from(e: sqlx::migrate::MigrateError) -> Self {
-        StoreError::Migrate(e)
+        StoreError::Migrate(e.into())
+    }
+}
+
+impl From<rusqlite::Error> for StoreError {
+    fn from(e: rusqlite::Error) -> Self {
+        use rusqlite::ErrorCode;
+        match e.sqlite_error() {
+            // Still busy or locked after the busy timeout: another process
+            // holds the file.
+            Some(f) if matches!(f.code, ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked) => {
+                StoreError::Unavailable(e.into())
+            }
+            Some(f)
+                if f.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_UNIQUE
+                    || f.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_PRIMARYKEY =>
+            {
+                StoreError::Conflict(e.to_string())
+            }
+            _ => StoreError::Backend(e.into()),
+        }
     }
 }
 

@@ -1,33 +1,116 @@
-//! The SQL both backends share, written once.
-//!
-//! The statements use `$N` placeholders, which SQLite and PostgreSQL both
-//! accept, and only portable SQL (`ON CONFLICT DO NOTHING`, `RETURNING`).
-//! [`sql_store!`] expands to the [`AccountStore`](crate::AccountStore),
-//! [`ObjectStore`](crate::ObjectStore) and
-//! [`IdempotencyStore`](crate::IdempotencyStore) impls for a backend struct
-//! with `writer` and `reader` pools; the one difference, the row lock taken
-//! by `update`, is its `lock` argument. Each backend module keeps its own
-//! connection setup and migrations.
+//! What both backends share: the dynamic list queries, composed once
+//! against [`Sink`] (sqlx's `QueryBuilder` for PostgreSQL, a `?`-placeholder
+//! builder for SQLite), page trimming, migrations plumbing and the retry
+//! schedule. The fixed statements live with their backend: PostgreSQL runs
+//! them through sqlx, SQLite in-process through rusqlite, and the two
+//! differ where it matters (row locks and `SKIP LOCKED` on PostgreSQL; the
+//! single in-process writer on SQLite).
 
-use crate::model::{Cursor, ListPage, ListQuery, Record};
+use crate::model::{Cursor, EventQuery, ListPage, ListQuery, Record, Scope};
 use crate::StoreResult;
 use sqlx::{Database, Encode, QueryBuilder, Type};
 
-/// Append the filter, cursor, order and limit clauses of a list query.
-pub(crate) fn push_filters<'a, DB: Database>(
-    qb: &mut QueryBuilder<'a, DB>,
+/// Where a dynamically built statement goes: sqlx's `QueryBuilder` for
+/// PostgreSQL, [`crate::sqlite`]'s own builder for SQLite. The list queries
+/// are composed once, here, against this.
+pub(crate) trait Sink<'a> {
+    fn sql(&mut self, text: &str);
+    fn int(&mut self, value: i64);
+    fn flag(&mut self, value: bool);
+    fn text(&mut self, value: &'a str);
+}
+
+impl<'a, DB: Database> Sink<'a> for QueryBuilder<'a, DB>
+where
+    i64: Encode<'a, DB> + Type<DB>,
+    bool: Encode<'a, DB> + Type<DB>,
+    &'a str: Encode<'a, DB> + Type<DB>,
+    String: Encode<'a, DB> + Type<DB>,
+{
+    fn sql(&mut self, text: &str) {
+        self.push(text);
+    }
+    fn int(&mut self, value: i64) {
+        self.push_bind(value);
+    }
+    fn flag(&mut self, value: bool) {
+        self.push_bind(value);
+    }
+    fn text(&mut self, value: &'a str) {
+        self.push_bind(value);
+    }
+}
+
+/// `SELECT … FROM objects` for one page of a list query.
+pub(crate) fn list_objects<'a>(
+    sink: &mut impl Sink<'a>,
+    scope: &'a Scope,
     query: &'a ListQuery,
     cursor_seq: Option<i64>,
-) where
-    i64: Encode<'a, DB> + Type<DB>,
-    &'a str: Encode<'a, DB> + Type<DB>,
-{
+) {
+    sink.sql("SELECT id, created, version, data FROM objects WHERE account_id = ");
+    sink.text(&scope.account);
+    sink.sql(" AND livemode = ");
+    sink.flag(scope.livemode);
+    sink.sql(" AND kind = ");
+    sink.text(query.kind);
     for (column, value) in &query.eq {
-        qb.push(" AND ")
-            .push(column.sql())
-            .push(" = ")
-            .push_bind(value.as_str());
+        sink.sql(" AND ");
+        sink.sql(column.sql());
+        sink.sql(" = ");
+        sink.text(value.as_str());
     }
+    push_page(sink, query, cursor_seq);
+}
+
+/// `SELECT … FROM events` for one page of an event query; a type ending in
+/// `*` matches as a prefix.
+pub(crate) fn list_events<'a>(
+    sink: &mut impl Sink<'a>,
+    scope: &'a Scope,
+    query: &'a EventQuery,
+    prefixes: &'a [String],
+    cursor_seq: Option<i64>,
+) {
+    sink.sql("SELECT id, type, created, data, pending_webhooks FROM events WHERE account_id = ");
+    sink.text(&scope.account);
+    sink.sql(" AND livemode = ");
+    sink.flag(scope.livemode);
+    if !query.types.is_empty() {
+        sink.sql(" AND (");
+        let mut prefixes = prefixes.iter();
+        for (i, t) in query.types.iter().enumerate() {
+            if i > 0 {
+                sink.sql(" OR ");
+            }
+            match (t.ends_with('*'), prefixes.next()) {
+                (true, Some(like)) => {
+                    sink.sql("type LIKE ");
+                    sink.text(like);
+                }
+                _ => {
+                    sink.sql("type = ");
+                    sink.text(t);
+                }
+            }
+        }
+        sink.sql(")");
+    }
+    push_page(sink, &query.page, cursor_seq);
+}
+
+/// The `LIKE` patterns of an event query's prefix types (`checkout.*` →
+/// `checkout.%`), in order; [`list_events`] borrows them.
+pub(crate) fn type_patterns(query: &EventQuery) -> Vec<String> {
+    query
+        .types
+        .iter()
+        .filter_map(|t| t.strip_suffix('*').map(|p| format!("{p}%")))
+        .collect()
+}
+
+/// Append the `created` bounds, cursor, order and limit clauses.
+fn push_page<'a>(sink: &mut impl Sink<'a>, query: &ListQuery, cursor_seq: Option<i64>) {
     let c = &query.created;
     for (op, bound) in [
         (" > ", c.gt),
@@ -36,28 +119,27 @@ pub(crate) fn push_filters<'a, DB: Database>(
         (" <= ", c.lte),
     ] {
         if let Some(v) = bound {
-            qb.push(" AND created").push(op).push_bind(v);
+            sink.sql(" AND created");
+            sink.sql(op);
+            sink.int(v);
         }
     }
     // One extra row tells whether there is another page.
     let fetch = query.limit + 1;
     match (&query.cursor, cursor_seq) {
         (Cursor::EndingBefore(_), Some(seq)) => {
-            qb.push(" AND seq > ")
-                .push_bind(seq)
-                .push(" ORDER BY seq ASC LIMIT ")
-                .push_bind(fetch);
+            sink.sql(" AND seq > ");
+            sink.int(seq);
+            sink.sql(" ORDER BY seq ASC LIMIT ");
         }
         (_, Some(seq)) => {
-            qb.push(" AND seq < ")
-                .push_bind(seq)
-                .push(" ORDER BY seq DESC LIMIT ")
-                .push_bind(fetch);
+            sink.sql(" AND seq < ");
+            sink.int(seq);
+            sink.sql(" ORDER BY seq DESC LIMIT ");
         }
-        (_, None) => {
-            qb.push(" ORDER BY seq DESC LIMIT ").push_bind(fetch);
-        }
+        (_, None) => sink.sql(" ORDER BY seq DESC LIMIT "),
     }
+    sink.int(fetch);
 }
 
 /// The migrations of one backend: its `0001_init.sql`, embedded.
@@ -84,626 +166,20 @@ pub(crate) fn retry_pause(attempt: u32) -> std::time::Duration {
     std::time::Duration::from_millis(5 << attempt.saturating_sub(1).min(6))
 }
 
-/// Trim the extra row and put an `ending_before` page newest first.
-pub(crate) fn page(mut records: Vec<Record>, query: &ListQuery) -> StoreResult<ListPage> {
+/// Trim the extra row and put an `ending_before` page newest first;
+/// returns whether there is another page.
+pub(crate) fn trim_page<T>(records: &mut Vec<T>, query: &ListQuery) -> bool {
     let limit = usize::try_from(query.limit).unwrap_or(0);
     let has_more = records.len() > limit;
     records.truncate(limit);
     if matches!(query.cursor, Cursor::EndingBefore(_)) {
         records.reverse();
     }
+    has_more
+}
+
+/// [`trim_page`] into a [`ListPage`].
+pub(crate) fn page(mut records: Vec<Record>, query: &ListQuery) -> StoreResult<ListPage> {
+    let has_more = trim_page(&mut records, query);
     Ok(ListPage { records, has_more })
 }
-
-/// Implement the storage traits for `$store` over database `$db`. Write
-/// transactions start with `$begin` (SQLite: `BEGIN IMMEDIATE`, so a
-/// transaction that reads before writing takes the write lock up front and
-/// several processes sharing one file wait for each other instead of
-/// failing); `$lock` is appended to the `SELECT` of a read-modify-write,
-/// `$skip` to the `SELECT`s that claim work (`FOR UPDATE SKIP LOCKED`
-/// where supported).
-macro_rules! sql_store {
-    ($store:ty, $db:ty, $begin:literal, $lock:literal, $skip:literal) => {
-        fn record(row: &<$db as sqlx::Database>::Row) -> StoreResult<Record> {
-            Ok(Record {
-                id: row.try_get("id")?,
-                created: row.try_get("created")?,
-                version: row.try_get("version")?,
-                data: row.try_get("data")?,
-            })
-        }
-
-        /// Insert an object that no list filters on (no index columns).
-        async fn insert_plain(tx: &mut <$db as sqlx::Database>::Connection, scope: &Scope, o: &OwnedObject) -> StoreResult<()> {
-            sqlx::query("INSERT INTO objects (id, account_id, livemode, kind, created, version, data) VALUES ($1, $2, $3, $4, $5, 1, $6)")
-                .bind(&o.id)
-                .bind(&scope.account)
-                .bind(scope.livemode)
-                .bind(o.kind)
-                .bind(o.created)
-                .bind(&o.data)
-                .execute(&mut *tx)
-                .await?;
-            Ok(())
-        }
-
-        async fn insert_events(tx: &mut <$db as sqlx::Database>::Connection, scope: &Scope, events: &[NewEvent]) -> StoreResult<()> {
-            for e in events {
-                sqlx::query("INSERT INTO events (id, account_id, livemode, type, created, data) VALUES ($1, $2, $3, $4, $5, $6)")
-                    .bind(&e.id)
-                    .bind(&scope.account)
-                    .bind(scope.livemode)
-                    .bind(&e.event_type)
-                    .bind(e.created)
-                    .bind(&e.data)
-                    .execute(&mut *tx)
-                    .await?;
-            }
-            Ok(())
-        }
-
-        impl $store {
-            async fn update_once(&self, scope: &Scope, kind: &str, id: &str, f: &mut Mutator<'_>) -> StoreResult<Record> {
-                // SQLite: the single writer connection makes this read-modify-write
-                // atomic. PostgreSQL: the row lock does (`$lock` = FOR UPDATE).
-                let mut tx = self.writer.begin_with($begin).await?;
-                let row = sqlx::query(concat!(
-                    "SELECT id, created, version, data FROM objects WHERE id = $1 AND account_id = $2 AND livemode = $3 AND kind = $4",
-                    $lock
-                ))
-                .bind(id)
-                .bind(&scope.account)
-                .bind(scope.livemode)
-                .bind(kind)
-                .fetch_optional(&mut *tx)
-                .await?;
-                let current = row.as_ref().map(record).transpose()?.ok_or(StoreError::NotFound)?;
-                let change = f(&current).map_err(StoreError::Rejected)?;
-                let i = &change.index;
-                sqlx::query(
-                    "UPDATE objects SET version = version + 1, status = $1, email = $2, customer = $3, payment_intent = $4, payment_link = $5, subscription = $6, expires_at = $7, data = $8 WHERE id = $9",
-                )
-                .bind(&i.status)
-                .bind(&i.email)
-                .bind(&i.customer)
-                .bind(&i.payment_intent)
-                .bind(&i.payment_link)
-                .bind(&i.subscription)
-                .bind(i.expires_at)
-                .bind(&change.data)
-                .bind(id)
-                .execute(&mut *tx)
-                .await?;
-                for o in &change.inserts {
-                    insert_plain(&mut tx, scope, o).await?;
-                }
-                insert_events(&mut tx, scope, &change.events).await?;
-                tx.commit().await?;
-                Ok(Record {
-                    id: current.id,
-                    created: current.created,
-                    version: current.version + 1,
-                    data: change.data,
-                })
-            }
-
-        }
-
-        #[async_trait]
-        impl AccountStore for $store {
-            async fn ensure_account(&self, id: &str, now: i64) -> StoreResult<()> {
-                sqlx::query("INSERT INTO accounts (id, created) VALUES ($1, $2) ON CONFLICT (id) DO NOTHING")
-                    .bind(id)
-                    .bind(now)
-                    .execute(&self.writer)
-                    .await?;
-                Ok(())
-            }
-
-            async fn add_key(&self, key: &NewKey<'_>, now: i64) -> StoreResult<()> {
-                let mut tx = self.writer.begin_with($begin).await?;
-                sqlx::query("INSERT INTO accounts (id, created) VALUES ($1, $2) ON CONFLICT (id) DO NOTHING")
-                    .bind(key.account)
-                    .bind(now)
-                    .execute(&mut *tx)
-                    .await?;
-                let existing: Option<String> = sqlx::query_scalar("SELECT account_id FROM api_keys WHERE key_hash = $1")
-                    .bind(key.key_hash)
-                    .fetch_optional(&mut *tx)
-                    .await?;
-                match existing {
-                    Some(account) if account != key.account => {
-                        return Err(StoreError::Conflict(format!(
-                            "key {} already belongs to another account",
-                            key.redacted
-                        )))
-                    }
-                    Some(_) => {}
-                    None => {
-                        sqlx::query("INSERT INTO api_keys (key_hash, account_id, livemode, redacted, created) VALUES ($1, $2, $3, $4, $5)")
-                            .bind(key.key_hash)
-                            .bind(key.account)
-                            .bind(key.livemode)
-                            .bind(key.redacted)
-                            .bind(now)
-                            .execute(&mut *tx)
-                            .await?;
-                    }
-                }
-                tx.commit().await?;
-                Ok(())
-            }
-
-            async fn find_key(&self, key_hash: &str) -> StoreResult<Option<KeyRecord>> {
-                let row = sqlx::query(
-                    "SELECT k.account_id, k.livemode, a.test_clock_offset FROM api_keys k JOIN accounts a ON a.id = k.account_id WHERE k.key_hash = $1",
-                )
-                .bind(key_hash)
-                .fetch_optional(&self.reader)
-                .await?;
-                row.map(|r| {
-                    let livemode: bool = r.try_get("livemode")?;
-                    let offset: i64 = r.try_get("test_clock_offset")?;
-                    Ok(KeyRecord {
-                        account: r.try_get("account_id")?,
-                        livemode,
-                        clock_offset: if livemode { 0 } else { offset },
-                    })
-                })
-                .transpose()
-            }
-
-            async fn clock_offset(&self, account: &str) -> StoreResult<i64> {
-                let offset: Option<i64> = sqlx::query_scalar("SELECT test_clock_offset FROM accounts WHERE id = $1")
-                    .bind(account)
-                    .fetch_optional(&self.reader)
-                    .await?;
-                Ok(offset.unwrap_or(0))
-            }
-
-            async fn any_key(&self) -> StoreResult<bool> {
-                let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM api_keys").fetch_one(&self.reader).await?;
-                Ok(n > 0)
-            }
-
-            async fn advance_clock(&self, account: &str, seconds: i64) -> StoreResult<i64> {
-                let offset: Option<i64> = sqlx::query_scalar(
-                    "UPDATE accounts SET test_clock_offset = test_clock_offset + $1 WHERE id = $2 RETURNING test_clock_offset",
-                )
-                .bind(seconds)
-                .bind(account)
-                .fetch_optional(&self.writer)
-                .await?;
-                offset.ok_or(StoreError::NotFound)
-            }
-        }
-
-        #[async_trait]
-        impl ObjectStore for $store {
-            async fn insert_with(&self, scope: &Scope, obj: NewObject<'_>, also: Vec<OwnedObject>, events: Vec<NewEvent>) -> StoreResult<()> {
-                let mut tx = self.writer.begin_with($begin).await?;
-                for o in &also {
-                    insert_plain(&mut tx, scope, o).await?;
-                }
-                let i = &obj.index;
-                sqlx::query(
-                    "INSERT INTO objects (id, account_id, livemode, kind, created, version, status, email, customer, payment_intent, payment_link, subscription, expires_at, data) \
-                     VALUES ($1, $2, $3, $4, $5, 1, $6, $7, $8, $9, $10, $11, $12, $13)",
-                )
-                .bind(obj.id)
-                .bind(&scope.account)
-                .bind(scope.livemode)
-                .bind(obj.kind)
-                .bind(obj.created)
-                .bind(&i.status)
-                .bind(&i.email)
-                .bind(&i.customer)
-                .bind(&i.payment_intent)
-                .bind(&i.payment_link)
-                .bind(&i.subscription)
-                .bind(i.expires_at)
-                .bind(&obj.data)
-                .execute(&mut *tx)
-                .await?;
-                insert_events(&mut tx, scope, &events).await?;
-                tx.commit().await?;
-                Ok(())
-            }
-
-            async fn get(&self, scope: &Scope, kind: &str, id: &str) -> StoreResult<Option<Record>> {
-                let row = sqlx::query(
-                    "SELECT id, created, version, data FROM objects WHERE id = $1 AND account_id = $2 AND livemode = $3 AND kind = $4",
-                )
-                .bind(id)
-                .bind(&scope.account)
-                .bind(scope.livemode)
-                .bind(kind)
-                .fetch_optional(&self.reader)
-                .await?;
-                row.as_ref().map(record).transpose()
-            }
-
-            async fn get_any(&self, kind: &str, id: &str) -> StoreResult<Option<(Scope, Record)>> {
-                let row = sqlx::query("SELECT id, created, version, data, account_id, livemode FROM objects WHERE id = $1 AND kind = $2")
-                    .bind(id)
-                    .bind(kind)
-                    .fetch_optional(&self.reader)
-                    .await?;
-                match row {
-                    None => Ok(None),
-                    Some(row) => {
-                        let scope = Scope {
-                            account: row.try_get("account_id")?,
-                            livemode: row.try_get("livemode")?,
-                        };
-                        Ok(Some((scope, record(&row)?)))
-                    }
-                }
-            }
-
-            async fn delete(&self, scope: &Scope, kind: &str, id: &str) -> StoreResult<bool> {
-                let done = sqlx::query("DELETE FROM objects WHERE id = $1 AND account_id = $2 AND livemode = $3 AND kind = $4")
-                    .bind(id)
-                    .bind(&scope.account)
-                    .bind(scope.livemode)
-                    .bind(kind)
-                    .execute(&self.writer)
-                    .await?;
-                Ok(done.rows_affected() == 1)
-            }
-
-            async fn update(&self, scope: &Scope, kind: &str, id: &str, f: &mut Mutator<'_>) -> StoreResult<Record> {
-                // Serialization failures (CockroachDB's SERIALIZABLE, or a
-                // deadlock) abort the whole transaction, so rerunning it,
-                // closure included, is safe.
-                let mut attempt = 0;
-                loop {
-                    match self.update_once(scope, kind, id, &mut *f).await {
-                        Err(StoreError::Retryable(e)) if attempt < crate::sql::MAX_RETRIES => {
-                            attempt += 1;
-                            tracing::debug!(error = %e, attempt, "retrying a conflicted transaction");
-                            tokio::time::sleep(crate::sql::retry_pause(attempt)).await;
-                        }
-                        other => return other,
-                    }
-                }
-            }
-
-            async fn due(&self, kind: &str, real_now: i64, limit: i64) -> StoreResult<Vec<Due>> {
-                // Per account and mode, so `expires_at <= constant` can use
-                // the partial index on open objects.
-                let accounts = sqlx::query("SELECT id, test_clock_offset FROM accounts")
-                    .fetch_all(&self.reader)
-                    .await?;
-                let mut due = Vec::new();
-                for row in &accounts {
-                    let account: String = row.try_get("id")?;
-                    let offset: i64 = row.try_get("test_clock_offset")?;
-                    for livemode in [false, true] {
-                        let now = if livemode { real_now } else { real_now + offset };
-                        let left = limit - i64::try_from(due.len()).unwrap_or(limit);
-                        if left <= 0 {
-                            return Ok(due);
-                        }
-                        let ids: Vec<String> = sqlx::query_scalar(
-                            "SELECT id FROM objects WHERE status = 'open' AND expires_at <= $1 AND account_id = $2 AND livemode = $3 AND kind = $4 ORDER BY expires_at LIMIT $5",
-                        )
-                        .bind(now)
-                        .bind(&account)
-                        .bind(livemode)
-                        .bind(kind)
-                        .bind(left)
-                        .fetch_all(&self.reader)
-                        .await?;
-                        due.extend(ids.into_iter().map(|id| Due {
-                            scope: Scope { account: account.clone(), livemode },
-                            id,
-                            now,
-                        }));
-                    }
-                }
-                Ok(due)
-            }
-
-            async fn list(&self, scope: &Scope, query: &ListQuery) -> StoreResult<ListPage> {
-                let mut conn = self.reader.acquire().await?;
-                let cursor_seq = match &query.cursor {
-                    Cursor::First => None,
-                    Cursor::StartingAfter(id) | Cursor::EndingBefore(id) => {
-                        let seq: Option<i64> = sqlx::query_scalar(
-                            "SELECT seq FROM objects WHERE id = $1 AND account_id = $2 AND livemode = $3 AND kind = $4",
-                        )
-                        .bind(id)
-                        .bind(&scope.account)
-                        .bind(scope.livemode)
-                        .bind(query.kind)
-                        .fetch_optional(&mut *conn)
-                        .await?;
-                        Some(seq.ok_or(StoreError::NotFound)?)
-                    }
-                };
-                let mut qb: QueryBuilder<$db> =
-                    QueryBuilder::new("SELECT id, created, version, data FROM objects WHERE account_id = ");
-                qb.push_bind(&scope.account)
-                    .push(" AND livemode = ")
-                    .push_bind(scope.livemode)
-                    .push(" AND kind = ")
-                    .push_bind(query.kind);
-                crate::sql::push_filters(&mut qb, query, cursor_seq);
-                let rows = qb.build().fetch_all(&mut *conn).await?;
-                crate::sql::page(rows.iter().map(record).collect::<StoreResult<Vec<_>>>()?, query)
-            }
-        }
-
-        #[async_trait]
-        impl IdempotencyStore for $store {
-            async fn idem_begin(&self, scope: &Scope, key: &str, fingerprint: &str, now: i64) -> StoreResult<IdemBegin> {
-                let mut tx = self.writer.begin_with($begin).await?;
-                let inserted = sqlx::query(
-                    "INSERT INTO idempotency_keys (account_id, livemode, key, fingerprint, created) VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING",
-                )
-                .bind(&scope.account)
-                .bind(scope.livemode)
-                .bind(key)
-                .bind(fingerprint)
-                .bind(now)
-                .execute(&mut *tx)
-                .await?
-                .rows_affected();
-                let outcome = if inserted == 1 {
-                    IdemBegin::Started
-                } else {
-                    let row = sqlx::query(
-                        "SELECT fingerprint, status_code, body, created FROM idempotency_keys WHERE account_id = $1 AND livemode = $2 AND key = $3",
-                    )
-                    .bind(&scope.account)
-                    .bind(scope.livemode)
-                    .bind(key)
-                    .fetch_one(&mut *tx)
-                    .await?;
-                    let stored: String = row.try_get("fingerprint")?;
-                    let status: Option<i64> = row.try_get("status_code")?;
-                    let created: i64 = row.try_get("created")?;
-                    match status {
-                        _ if stored != fingerprint => IdemBegin::Mismatch,
-                        Some(code) => IdemBegin::Replay {
-                            status: u16::try_from(code).map_err(|_| StoreError::Corrupt("status code".into()))?,
-                            body: row.try_get::<Option<String>, _>("body")?.unwrap_or_default(),
-                        },
-                        None if created + IDEM_ABANDONED_AFTER < now => {
-                            sqlx::query("UPDATE idempotency_keys SET created = $1 WHERE account_id = $2 AND livemode = $3 AND key = $4")
-                                .bind(now)
-                                .bind(&scope.account)
-                                .bind(scope.livemode)
-                                .bind(key)
-                                .execute(&mut *tx)
-                                .await?;
-                            IdemBegin::Started
-                        }
-                        None => IdemBegin::InProgress,
-                    }
-                };
-                tx.commit().await?;
-                Ok(outcome)
-            }
-
-            async fn idem_finish(&self, scope: &Scope, key: &str, status: u16, body: &str) -> StoreResult<()> {
-                sqlx::query("UPDATE idempotency_keys SET status_code = $1, body = $2 WHERE account_id = $3 AND livemode = $4 AND key = $5")
-                    .bind(i64::from(status))
-                    .bind(body)
-                    .bind(&scope.account)
-                    .bind(scope.livemode)
-                    .bind(key)
-                    .execute(&self.writer)
-                    .await?;
-                Ok(())
-            }
-
-            async fn idem_release(&self, scope: &Scope, key: &str) -> StoreResult<()> {
-                sqlx::query("DELETE FROM idempotency_keys WHERE account_id = $1 AND livemode = $2 AND key = $3 AND status_code IS NULL")
-                    .bind(&scope.account)
-                    .bind(scope.livemode)
-                    .bind(key)
-                    .execute(&self.writer)
-                    .await?;
-                Ok(())
-            }
-
-            async fn idem_prune(&self, before: i64) -> StoreResult<u64> {
-                let done = sqlx::query("DELETE FROM idempotency_keys WHERE created < $1")
-                    .bind(before)
-                    .execute(&self.writer)
-                    .await?;
-                Ok(done.rows_affected())
-            }
-        }
-
-        fn event_record(row: &<$db as sqlx::Database>::Row) -> StoreResult<EventRecord> {
-            Ok(EventRecord {
-                id: row.try_get("id")?,
-                event_type: row.try_get("type")?,
-                created: row.try_get("created")?,
-                data: row.try_get("data")?,
-                pending_webhooks: row.try_get("pending_webhooks")?,
-            })
-        }
-
-        #[async_trait]
-        impl EventStore for $store {
-            async fn get_event(&self, scope: &Scope, id: &str) -> StoreResult<Option<EventRecord>> {
-                let row = sqlx::query("SELECT id, type, created, data, pending_webhooks FROM events WHERE id = $1 AND account_id = $2 AND livemode = $3")
-                    .bind(id)
-                    .bind(&scope.account)
-                    .bind(scope.livemode)
-                    .fetch_optional(&self.reader)
-                    .await?;
-                row.as_ref().map(event_record).transpose()
-            }
-
-            async fn list_events(&self, scope: &Scope, query: &EventQuery) -> StoreResult<EventPage> {
-                let mut conn = self.reader.acquire().await?;
-                let cursor_seq = match &query.page.cursor {
-                    Cursor::First => None,
-                    Cursor::StartingAfter(id) | Cursor::EndingBefore(id) => {
-                        let seq: Option<i64> = sqlx::query_scalar("SELECT seq FROM events WHERE id = $1 AND account_id = $2 AND livemode = $3")
-                            .bind(id)
-                            .bind(&scope.account)
-                            .bind(scope.livemode)
-                            .fetch_optional(&mut *conn)
-                            .await?;
-                        Some(seq.ok_or(StoreError::NotFound)?)
-                    }
-                };
-                let mut qb: QueryBuilder<$db> = QueryBuilder::new("SELECT id, type, created, data, pending_webhooks FROM events WHERE account_id = ");
-                qb.push_bind(&scope.account).push(" AND livemode = ").push_bind(scope.livemode);
-                if !query.types.is_empty() {
-                    qb.push(" AND (");
-                    for (i, t) in query.types.iter().enumerate() {
-                        if i > 0 {
-                            qb.push(" OR ");
-                        }
-                        match t.strip_suffix('*') {
-                            Some(prefix) => qb.push("type LIKE ").push_bind(format!("{prefix}%")),
-                            None => qb.push("type = ").push_bind(t.as_str()),
-                        };
-                    }
-                    qb.push(")");
-                }
-                crate::sql::push_filters(&mut qb, &query.page, cursor_seq);
-                let rows = qb.build().fetch_all(&mut *conn).await?;
-                let records = rows.iter().map(event_record).collect::<StoreResult<Vec<_>>>()?;
-                let limit = usize::try_from(query.page.limit).unwrap_or(0);
-                let has_more = records.len() > limit;
-                let mut records = records;
-                records.truncate(limit);
-                if matches!(query.page.cursor, Cursor::EndingBefore(_)) {
-                    records.reverse();
-                }
-                Ok(EventPage { records, has_more })
-            }
-
-            async fn fan_out(&self, endpoint_kind: &str, limit: i64, now_ms: i64, matches: &EndpointMatcher<'_>) -> StoreResult<usize> {
-                let mut tx = self.writer.begin_with($begin).await?;
-                let events = sqlx::query(concat!(
-                    "SELECT id, account_id, livemode, type, created FROM events WHERE fanned_out = 0 ORDER BY seq LIMIT $1",
-                    $skip
-                ))
-                .bind(limit)
-                .fetch_all(&mut *tx)
-                .await?;
-                let mut endpoints: std::collections::HashMap<(String, bool), Vec<(String, String)>> = std::collections::HashMap::new();
-                for row in &events {
-                    let id: String = row.try_get("id")?;
-                    let account: String = row.try_get("account_id")?;
-                    let livemode: bool = row.try_get("livemode")?;
-                    let event_type: String = row.try_get("type")?;
-                    let created: i64 = row.try_get("created")?;
-                    let key = (account.clone(), livemode);
-                    if !endpoints.contains_key(&key) {
-                        let rows = sqlx::query("SELECT id, data FROM objects WHERE account_id = $1 AND livemode = $2 AND kind = $3")
-                            .bind(&account)
-                            .bind(livemode)
-                            .bind(endpoint_kind)
-                            .fetch_all(&mut *tx)
-                            .await?;
-                        let list = rows
-                            .iter()
-                            .map(|r| Ok((r.try_get::<String, _>("id")?, r.try_get::<String, _>("data")?)))
-                            .collect::<StoreResult<Vec<_>>>()?;
-                        endpoints.insert(key.clone(), list);
-                    }
-                    let mut pending: i64 = 0;
-                    for (endpoint_id, data) in endpoints.get(&key).map(Vec::as_slice).unwrap_or_default() {
-                        if !matches(&event_type, created, data) {
-                            continue;
-                        }
-                        sqlx::query(
-                            "INSERT INTO webhook_deliveries (event_id, endpoint_id, account_id, livemode, state, attempts, next_attempt_at, locked_until) \
-                             VALUES ($1, $2, $3, $4, 'pending', 0, $5, 0) ON CONFLICT DO NOTHING",
-                        )
-                        .bind(&id)
-                        .bind(endpoint_id)
-                        .bind(&account)
-                        .bind(livemode)
-                        .bind(now_ms)
-                        .execute(&mut *tx)
-                        .await?;
-                        pending += 1;
-                    }
-                    sqlx::query("UPDATE events SET fanned_out = 1, pending_webhooks = $1 WHERE id = $2")
-                        .bind(pending)
-                        .bind(&id)
-                        .execute(&mut *tx)
-                        .await?;
-                }
-                tx.commit().await?;
-                Ok(events.len())
-            }
-
-            async fn claim_deliveries(&self, endpoint_kind: &str, now_ms: i64, lease_ms: i64, limit: i64) -> StoreResult<Vec<Delivery>> {
-                let claimed = sqlx::query(concat!(
-                    "UPDATE webhook_deliveries SET locked_until = $1 WHERE (event_id, endpoint_id) IN (",
-                    "SELECT event_id, endpoint_id FROM webhook_deliveries WHERE state = 'pending' AND next_attempt_at <= $2 AND locked_until <= $2 ",
-                    "ORDER BY next_attempt_at LIMIT $3",
-                    $skip,
-                    ") RETURNING event_id, endpoint_id, account_id, livemode, attempts"
-                ))
-                .bind(now_ms + lease_ms)
-                .bind(now_ms)
-                .bind(limit)
-                .fetch_all(&self.writer)
-                .await?;
-                let mut out = Vec::with_capacity(claimed.len());
-                for row in &claimed {
-                    let scope = Scope {
-                        account: row.try_get("account_id")?,
-                        livemode: row.try_get("livemode")?,
-                    };
-                    let event_id: String = row.try_get("event_id")?;
-                    let endpoint_id: String = row.try_get("endpoint_id")?;
-                    let event = self.get_event(&scope, &event_id).await?;
-                    let endpoint = self.get(&scope, endpoint_kind, &endpoint_id).await?.map(|r| r.data);
-                    out.push(Delivery {
-                        scope,
-                        event_id,
-                        endpoint_id,
-                        attempts: row.try_get("attempts")?,
-                        event,
-                        endpoint,
-                    });
-                }
-                Ok(out)
-            }
-
-            async fn finish_delivery(&self, event_id: &str, endpoint_id: &str, outcome: &DeliveryOutcome) -> StoreResult<()> {
-                let mut tx = self.writer.begin_with($begin).await?;
-                let (state, next, status, error): (&str, Option<i64>, Option<u16>, Option<&str>) = match outcome {
-                    DeliveryOutcome::Delivered { status } => ("delivered", None, Some(*status), None),
-                    DeliveryOutcome::Retry { at_ms, status, error } => ("pending", Some(*at_ms), *status, Some(error.as_str())),
-                    DeliveryOutcome::Failed { status, error } => ("failed", None, *status, Some(error.as_str())),
-                };
-                let done = sqlx::query(
-                    "UPDATE webhook_deliveries SET state = $1, attempts = attempts + 1, next_attempt_at = COALESCE($2, next_attempt_at), \
-                     locked_until = 0, last_status = $3, last_error = $4 WHERE event_id = $5 AND endpoint_id = $6 AND state = 'pending'",
-                )
-                .bind(state)
-                .bind(next)
-                .bind(status.map(i64::from))
-                .bind(error)
-                .bind(event_id)
-                .bind(endpoint_id)
-                .execute(&mut *tx)
-                .await?;
-                if done.rows_affected() == 1 && matches!(outcome, DeliveryOutcome::Delivered { .. }) {
-                    sqlx::query("UPDATE events SET pending_webhooks = pending_webhooks - 1 WHERE id = $1 AND pending_webhooks > 0")
-                        .bind(event_id)
-                        .execute(&mut *tx)
-                        .await?;
-                }
-                tx.commit().await?;
-                Ok(())
-            }
-        }
-    };
-}
-pub(crate) use sql_store;

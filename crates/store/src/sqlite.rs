@@ -1,91 +1,931 @@
-//! The embedded default: SQLite in WAL mode.
+//! The embedded default: SQLite in WAL mode, called in-process.
 //!
-//! One writer connection serialises every write (SQLite allows one writer at
-//! a time anyway; doing it in the pool avoids `SQLITE_BUSY` retries), and a
-//! pool of read-only connections serves reads concurrently under WAL.
+//! SQLite answers a primary-key read in microseconds, so the cost of a call
+//! is whatever surrounds it. Statements therefore run right on the calling
+//! task's thread through `rusqlite`, with cached prepared statements: no
+//! hand-off to a connection thread and back per statement (what the async
+//! drivers do), and a whole read-modify-write is one synchronous critical
+//! section. That also means a transaction can never be abandoned half-way
+//! by a cancelled future: there is no `.await` between `BEGIN` and `COMMIT`.
+//!
+//! - **Writes** take the one writer connection (SQLite allows one writer at a
+//!   time anyway) behind an async mutex, so waiting writers park instead of
+//!   blocking threads; `BEGIN IMMEDIATE` takes the file's write lock up front,
+//!   so several processes sharing one file wait for each other (parked, up
+//!   to `--db-acquire-timeout-ms`, then 503) instead of failing.
+//! - **Reads** take an idle read-only connection from a small stack (one is
+//!   opened when none is idle; at most as many exist as threads read at
+//!   once) and run concurrently with the writer under WAL.
+//! - **Checkpoints** run on a background thread (`wal_checkpoint(PASSIVE)`
+//!   every 200 ms) instead of inside whichever commit crosses the WAL's size
+//!   threshold, so no request waits for a checkpoint's disk writes.
 //!
 //! Durability: `synchronous = NORMAL` in WAL mode. A commit is in the WAL
-//! before the request is acknowledged, so a killed process (`kill -9`) loses
-//! nothing; only an operating-system crash or power loss can drop the last
-//! transactions. `synchronous = FULL` would also cover that, at one fsync per
-//! commit.
+//! (the operating system's page cache) before the request is acknowledged,
+//! so a killed process (`kill -9`) loses nothing; only an operating-system
+//! crash or power loss can drop the last transactions. `synchronous = FULL`
+//! would also cover that, at one fsync per commit.
 
 use crate::model::*;
+use crate::sql::Sink;
 use crate::{
     AccountStore, EventStore, IdempotencyStore, ObjectStore, Store, StoreError, StoreResult,
 };
 use async_trait::async_trait;
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
-use sqlx::{QueryBuilder, Row, Sqlite, SqlitePool};
-use std::str::FromStr;
+use rusqlite::types::Value;
+use rusqlite::{params, params_from_iter, Connection, OpenFlags, OptionalExtension, Row};
+use std::path::PathBuf;
+use std::sync::mpsc;
+use std::sync::Mutex as SyncMutex;
 use std::time::Duration;
+
+/// The schema version this build writes (`PRAGMA user_version`).
+const SCHEMA_VERSION: i64 = 1;
+/// How long a read waits for another process's lock before failing.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+/// How often the background thread checkpoints the WAL.
+const CHECKPOINT_EVERY: Duration = Duration::from_millis(200);
 
 /// SQLite-backed [`Store`].
 pub struct SqliteStore {
-    writer: SqlitePool,
-    reader: SqlitePool,
+    writer: tokio::sync::Mutex<Connection>,
+    /// `None` for an in-memory database, which lives in its one connection.
+    readers: Option<Readers>,
+    /// How long a write waits for the writer before a 503.
+    acquire_timeout: Duration,
+    /// Dropping it stops the checkpoint thread.
+    _checkpointer: Option<mpsc::Sender<()>>,
+}
+
+/// Idle read-only connections.
+struct Readers {
+    path: PathBuf,
+    idle: SyncMutex<Vec<Connection>>,
+    /// Idle connections kept beyond this are closed.
+    keep: usize,
+}
+
+impl Readers {
+    fn with<R>(&self, f: impl FnOnce(&Connection) -> StoreResult<R>) -> StoreResult<R> {
+        let idle = self.idle.lock().unwrap_or_else(|e| e.into_inner()).pop();
+        let conn = match idle {
+            Some(conn) => conn,
+            None => open(&self.path, Role::Reader)?,
+        };
+        let out = f(&conn);
+        let mut idle = self.idle.lock().unwrap_or_else(|e| e.into_inner());
+        if idle.len() < self.keep {
+            idle.push(conn);
+        }
+        out
+    }
+}
+
+#[derive(Clone, Copy, PartialEq)]
+enum Role {
+    Writer,
+    Reader,
+    Checkpointer,
+}
+
+/// Open one connection to the file with the settings of its role.
+fn open(path: &std::path::Path, role: Role) -> StoreResult<Connection> {
+    let flags = match role {
+        Role::Reader => OpenFlags::SQLITE_OPEN_READ_ONLY,
+        Role::Writer => OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE,
+        Role::Checkpointer => OpenFlags::SQLITE_OPEN_READ_WRITE,
+    } | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+    let conn = Connection::open_with_flags(path, flags)?;
+    // The writer waits for another process's lock in `write`, parked.
+    conn.busy_timeout(if role == Role::Writer {
+        Duration::ZERO
+    } else {
+        BUSY_TIMEOUT
+    })?;
+    conn.set_prepared_statement_cache_capacity(64);
+    if role == Role::Writer {
+        let mode: String =
+            conn.pragma_update_and_check(None, "journal_mode", "WAL", |r| r.get(0))?;
+        if !mode.eq_ignore_ascii_case("wal") {
+            return Err(StoreError::Config(format!(
+                "SQLite refused WAL mode for {} (got {mode})",
+                path.display()
+            )));
+        }
+        // Checkpoints are the background thread's job.
+        conn.pragma_update(None, "wal_autocheckpoint", 0)?;
+        // 16 MiB: an update walks the table and up to 8 index B-trees.
+        conn.pragma_update(None, "cache_size", -16_384)?;
+    }
+    conn.pragma_update(None, "synchronous", "NORMAL")?;
+    conn.pragma_update(None, "foreign_keys", true)?;
+    Ok(conn)
+}
+
+/// Checkpoint the WAL every [`CHECKPOINT_EVERY`] until `stop`'s sender is
+/// dropped. PASSIVE never waits for readers or the writer: it copies what
+/// it can, and the writer restarts the WAL from its start once everything
+/// was copied.
+fn checkpoint_loop(path: PathBuf, stop: mpsc::Receiver<()>) {
+    let mut conn = None;
+    while let Err(mpsc::RecvTimeoutError::Timeout) = stop.recv_timeout(CHECKPOINT_EVERY) {
+        if conn.is_none() {
+            conn = open(&path, Role::Checkpointer).ok();
+        }
+        if let Some(c) = &conn {
+            if let Err(e) = c.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(())) {
+                tracing::debug!(error = %e, "WAL checkpoint");
+            }
+        }
+    }
+}
+
+/// The file a `sqlite:` URL names, or `None` for an in-memory database.
+fn file_of(url: &str) -> Option<PathBuf> {
+    let rest = url.strip_prefix("sqlite:").unwrap_or(url);
+    let rest = rest.strip_prefix("//").unwrap_or(rest);
+    let (path, query) = rest.split_once('?').unwrap_or((rest, ""));
+    if path.is_empty() || path == ":memory:" || query.split('&').any(|p| p == "mode=memory") {
+        None
+    } else {
+        Some(PathBuf::from(path))
+    }
 }
 
 impl SqliteStore {
     /// Open (creating if missing) the database at `url`.
     pub async fn connect(url: &str, options: &PoolOptions) -> StoreResult<Self> {
-        let memory = url.contains(":memory:") || url.contains("mode=memory");
-        let connect = SqliteConnectOptions::from_str(url)?
-            .create_if_missing(true)
-            .journal_mode(if memory {
-                SqliteJournalMode::Memory
-            } else {
-                SqliteJournalMode::Wal
-            })
-            .synchronous(SqliteSynchronous::Normal)
-            .busy_timeout(Duration::from_secs(5))
-            .foreign_keys(true);
-        // An in-memory database lives in its connection: one connection
-        // serves reads and writes, and is never closed.
-        let writer = SqlitePoolOptions::new()
-            // A request cancelled mid-transaction must not hand the single
-            // writer on with a transaction still open: such a connection
-            // is closed instead of reused.
-            .after_release(|conn, _| {
-                Box::pin(async move { Ok(!sqlx::Connection::is_in_transaction(conn)) })
-            })
-            .max_connections(1)
-            .min_connections(1)
-            .acquire_timeout(options.acquire_timeout)
-            .idle_timeout(None)
-            .max_lifetime(None)
-            .connect_with(connect.clone())
-            .await?;
-        let reader = if memory {
-            writer.clone()
-        } else {
-            SqlitePoolOptions::new()
-                .max_connections(options.max_connections.max(1))
-                .acquire_timeout(options.acquire_timeout)
-                .connect_with(connect.read_only(true))
-                .await?
+        let Some(path) = file_of(url) else {
+            let conn = Connection::open_in_memory()?;
+            conn.set_prepared_statement_cache_capacity(64);
+            conn.pragma_update(None, "foreign_keys", true)?;
+            return Ok(Self {
+                writer: tokio::sync::Mutex::new(conn),
+                readers: None,
+                acquire_timeout: options.acquire_timeout,
+                _checkpointer: None,
+            });
         };
-        Ok(Self { writer, reader })
+        let writer = open(&path, Role::Writer)?;
+        let (stop, stopped) = mpsc::channel();
+        let thread_path = path.clone();
+        std::thread::Builder::new()
+            .name("sqlite-checkpoint".into())
+            .spawn(move || checkpoint_loop(thread_path, stopped))
+            .map_err(|e| StoreError::Config(format!("cannot start the checkpoint thread: {e}")))?;
+        Ok(Self {
+            writer: tokio::sync::Mutex::new(writer),
+            readers: Some(Readers {
+                path,
+                idle: SyncMutex::new(Vec::new()),
+                keep: usize::try_from(options.max_connections.max(1)).unwrap_or(16),
+            }),
+            acquire_timeout: options.acquire_timeout,
+            _checkpointer: Some(stop),
+        })
+    }
+
+    /// Run `f` on a read connection.
+    async fn read<R>(&self, f: impl FnOnce(&Connection) -> StoreResult<R>) -> StoreResult<R> {
+        match &self.readers {
+            Some(readers) => readers.with(f),
+            None => f(&*self.writer_lock().await?),
+        }
+    }
+
+    /// Run `f` in one `BEGIN IMMEDIATE … COMMIT` on the writer; an error
+    /// (or a panic) rolls everything back.
+    ///
+    /// The writer has no busy timeout: when another process holds the
+    /// file's write lock, `BEGIN IMMEDIATE` fails at once and is retried
+    /// here every 2 ms, parked, until the acquire timeout (then 503), so a
+    /// locked file never blocks a runtime thread.
+    async fn write<R>(&self, f: impl FnOnce(&Connection) -> StoreResult<R>) -> StoreResult<R> {
+        let deadline = tokio::time::Instant::now() + self.acquire_timeout;
+        let conn = self.writer_lock().await?;
+        loop {
+            match conn.execute_batch("BEGIN IMMEDIATE") {
+                Ok(()) => break,
+                Err(e) if is_busy(&e) && tokio::time::Instant::now() < deadline => {}
+                Err(e) => return Err(e.into()),
+            }
+            tokio::time::sleep(Duration::from_millis(2)).await;
+        }
+        let open = Open(&conn);
+        let out = f(open.0)?;
+        conn.execute_batch("COMMIT")?;
+        Ok(out)
+    }
+
+    async fn writer_lock(&self) -> StoreResult<tokio::sync::MutexGuard<'_, Connection>> {
+        tokio::time::timeout(self.acquire_timeout, self.writer.lock())
+            .await
+            .map_err(|_| StoreError::Unavailable("timed out waiting for the SQLite writer".into()))
     }
 }
 
-crate::sql::sql_store!(SqliteStore, Sqlite, "BEGIN IMMEDIATE", "", "");
+/// Rolls back the writer's transaction when dropped before `COMMIT` (an
+/// error or a panic in the transaction's body); after a commit there is
+/// nothing to roll back.
+struct Open<'a>(&'a Connection);
+
+impl Drop for Open<'_> {
+    fn drop(&mut self) {
+        if !self.0.is_autocommit() {
+            if let Err(e) = self.0.execute_batch("ROLLBACK") {
+                tracing::error!(error = %e, "could not roll back a failed SQLite transaction");
+            }
+        }
+    }
+}
+
+fn is_busy(e: &rusqlite::Error) -> bool {
+    matches!(
+        e.sqlite_error_code(),
+        Some(rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked)
+    )
+}
+
+/// A statement built with `?` placeholders, for the dynamic list queries.
+#[derive(Default)]
+struct Built {
+    sql: String,
+    params: Vec<Value>,
+}
+
+impl<'a> Sink<'a> for Built {
+    fn sql(&mut self, text: &str) {
+        self.sql.push_str(text);
+    }
+    fn int(&mut self, value: i64) {
+        self.sql.push('?');
+        self.params.push(Value::Integer(value));
+    }
+    fn flag(&mut self, value: bool) {
+        self.int(i64::from(value));
+    }
+    fn text(&mut self, value: &'a str) {
+        self.sql.push('?');
+        self.params.push(Value::Text(value.to_owned()));
+    }
+}
+
+fn record(row: &Row<'_>) -> rusqlite::Result<Record> {
+    Ok(Record {
+        id: row.get(0)?,
+        created: row.get(1)?,
+        version: row.get(2)?,
+        data: row.get(3)?,
+    })
+}
+
+fn event_record(row: &Row<'_>) -> rusqlite::Result<EventRecord> {
+    Ok(EventRecord {
+        id: row.get(0)?,
+        event_type: row.get(1)?,
+        created: row.get(2)?,
+        data: row.get(3)?,
+        pending_webhooks: row.get(4)?,
+    })
+}
+
+fn get_object(
+    conn: &Connection,
+    scope: &Scope,
+    kind: &str,
+    id: &str,
+) -> StoreResult<Option<Record>> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT id, created, version, data FROM objects WHERE id = ?1 AND account_id = ?2 AND livemode = ?3 AND kind = ?4",
+        )?
+        .query_row(params![id, scope.account, scope.livemode, kind], record)
+        .optional()?)
+}
+
+fn get_event(conn: &Connection, scope: &Scope, id: &str) -> StoreResult<Option<EventRecord>> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT id, type, created, data, pending_webhooks FROM events WHERE id = ?1 AND account_id = ?2 AND livemode = ?3",
+        )?
+        .query_row(params![id, scope.account, scope.livemode], event_record)
+        .optional()?)
+}
+
+/// The `seq` of a list cursor's object, or `NotFound`.
+fn cursor_seq(
+    conn: &Connection,
+    sql: &str,
+    cursor: &Cursor,
+    bind: &[&dyn rusqlite::ToSql],
+) -> StoreResult<Option<i64>> {
+    match cursor {
+        Cursor::First => Ok(None),
+        Cursor::StartingAfter(id) | Cursor::EndingBefore(id) => {
+            let mut params: Vec<&dyn rusqlite::ToSql> = vec![id];
+            params.extend_from_slice(bind);
+            let seq: Option<i64> = conn
+                .prepare_cached(sql)?
+                .query_row(params.as_slice(), |r| r.get(0))
+                .optional()?;
+            Ok(Some(seq.ok_or(StoreError::NotFound)?))
+        }
+    }
+}
+
+fn insert_plain(tx: &Connection, scope: &Scope, o: &OwnedObject) -> StoreResult<()> {
+    tx.prepare_cached(
+        "INSERT INTO objects (id, account_id, livemode, kind, created, version, data) VALUES (?1, ?2, ?3, ?4, ?5, 1, ?6)",
+    )?
+    .execute(params![o.id, scope.account, scope.livemode, o.kind, o.created, o.data])?;
+    Ok(())
+}
+
+fn insert_events(tx: &Connection, scope: &Scope, events: &[NewEvent]) -> StoreResult<()> {
+    let mut insert = tx.prepare_cached(
+        "INSERT INTO events (id, account_id, livemode, type, created, data) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+    )?;
+    for e in events {
+        insert.execute(params![
+            e.id,
+            scope.account,
+            scope.livemode,
+            e.event_type,
+            e.created,
+            e.data
+        ])?;
+    }
+    Ok(())
+}
+
+/// The read-modify-write of [`ObjectStore::update`], inside the writer's
+/// transaction. An update that leaves every filter column as it was
+/// rewrites only `data` and `version`: SQLite would otherwise rewrite the
+/// entries of every index naming a column in the `SET` list.
+fn update_in(
+    tx: &Connection,
+    scope: &Scope,
+    kind: &str,
+    id: &str,
+    f: &mut Mutator<'_>,
+) -> StoreResult<Record> {
+    let (seq, current, index) = tx
+        .prepare_cached(
+            "SELECT seq, id, created, version, data, status, email, customer, payment_intent, payment_link, subscription, expires_at \
+             FROM objects WHERE id = ?1 AND account_id = ?2 AND livemode = ?3 AND kind = ?4",
+        )?
+        .query_row(params![id, scope.account, scope.livemode, kind], |r| {
+            let seq: i64 = r.get(0)?;
+            let current = Record {
+                id: r.get(1)?,
+                created: r.get(2)?,
+                version: r.get(3)?,
+                data: r.get(4)?,
+            };
+            let index = Index {
+                status: r.get(5)?,
+                email: r.get(6)?,
+                customer: r.get(7)?,
+                payment_intent: r.get(8)?,
+                payment_link: r.get(9)?,
+                subscription: r.get(10)?,
+                expires_at: r.get(11)?,
+            };
+            Ok((seq, current, index))
+        })
+        .optional()?
+        .ok_or(StoreError::NotFound)?;
+    let change = f(&current).map_err(StoreError::Rejected)?;
+    if change.index == index {
+        tx.prepare_cached("UPDATE objects SET version = version + 1, data = ?1 WHERE seq = ?2")?
+            .execute(params![change.data, seq])?;
+    } else {
+        let i = &change.index;
+        tx.prepare_cached(
+            "UPDATE objects SET version = version + 1, status = ?1, email = ?2, customer = ?3, payment_intent = ?4, \
+             payment_link = ?5, subscription = ?6, expires_at = ?7, data = ?8 WHERE seq = ?9",
+        )?
+        .execute(params![i.status, i.email, i.customer, i.payment_intent, i.payment_link, i.subscription, i.expires_at, change.data, seq])?;
+    }
+    for o in &change.inserts {
+        insert_plain(tx, scope, o)?;
+    }
+    insert_events(tx, scope, &change.events)?;
+    Ok(Record {
+        id: current.id,
+        created: current.created,
+        version: current.version + 1,
+        data: change.data,
+    })
+}
+
+#[async_trait]
+impl AccountStore for SqliteStore {
+    async fn ensure_account(&self, id: &str, now: i64) -> StoreResult<()> {
+        self.write(|tx| {
+            tx.prepare_cached(
+                "INSERT INTO accounts (id, created) VALUES (?1, ?2) ON CONFLICT (id) DO NOTHING",
+            )?
+            .execute(params![id, now])?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn add_key(&self, key: &NewKey<'_>, now: i64) -> StoreResult<()> {
+        self.write(|tx| {
+            tx.prepare_cached("INSERT INTO accounts (id, created) VALUES (?1, ?2) ON CONFLICT (id) DO NOTHING")?
+                .execute(params![key.account, now])?;
+            let existing: Option<String> = tx
+                .prepare_cached("SELECT account_id FROM api_keys WHERE key_hash = ?1")?
+                .query_row(params![key.key_hash], |r| r.get(0))
+                .optional()?;
+            match existing {
+                Some(account) if account != key.account => Err(StoreError::Conflict(format!(
+                    "key {} already belongs to another account",
+                    key.redacted
+                ))),
+                Some(_) => Ok(()),
+                None => {
+                    tx.prepare_cached(
+                        "INSERT INTO api_keys (key_hash, account_id, livemode, redacted, created) VALUES (?1, ?2, ?3, ?4, ?5)",
+                    )?
+                    .execute(params![key.key_hash, key.account, key.livemode, key.redacted, now])?;
+                    Ok(())
+                }
+            }
+        })
+        .await
+    }
+
+    async fn find_key(&self, key_hash: &str) -> StoreResult<Option<KeyRecord>> {
+        self.read(|conn| {
+            Ok(conn
+                .prepare_cached(
+                    "SELECT k.account_id, k.livemode, a.test_clock_offset FROM api_keys k JOIN accounts a ON a.id = k.account_id WHERE k.key_hash = ?1",
+                )?
+                .query_row(params![key_hash], |r| {
+                    let livemode: bool = r.get(1)?;
+                    let offset: i64 = r.get(2)?;
+                    Ok(KeyRecord {
+                        account: r.get(0)?,
+                        livemode,
+                        clock_offset: if livemode { 0 } else { offset },
+                    })
+                })
+                .optional()?)
+        })
+        .await
+    }
+
+    async fn clock_offset(&self, account: &str) -> StoreResult<i64> {
+        self.read(|conn| {
+            let offset: Option<i64> = conn
+                .prepare_cached("SELECT test_clock_offset FROM accounts WHERE id = ?1")?
+                .query_row(params![account], |r| r.get(0))
+                .optional()?;
+            Ok(offset.unwrap_or(0))
+        })
+        .await
+    }
+
+    async fn any_key(&self) -> StoreResult<bool> {
+        self.read(|conn| {
+            let n: i64 = conn.query_row("SELECT COUNT(*) FROM api_keys", [], |r| r.get(0))?;
+            Ok(n > 0)
+        })
+        .await
+    }
+
+    async fn advance_clock(&self, account: &str, seconds: i64) -> StoreResult<i64> {
+        self.write(|tx| {
+            let offset: Option<i64> = tx
+                .prepare_cached(
+                    "UPDATE accounts SET test_clock_offset = test_clock_offset + ?1 WHERE id = ?2 RETURNING test_clock_offset",
+                )?
+                .query_row(params![seconds, account], |r| r.get(0))
+                .optional()?;
+            offset.ok_or(StoreError::NotFound)
+        })
+        .await
+    }
+}
+
+#[async_trait]
+impl ObjectStore for SqliteStore {
+    async fn insert_with(
+        &self,
+        scope: &Scope,
+        obj: NewObject<'_>,
+        also: Vec<OwnedObject>,
+        events: Vec<NewEvent>,
+    ) -> StoreResult<()> {
+        self.write(|tx| {
+            for o in &also {
+                insert_plain(tx, scope, o)?;
+            }
+            let i = &obj.index;
+            tx.prepare_cached(
+                "INSERT INTO objects (id, account_id, livemode, kind, created, version, status, email, customer, payment_intent, payment_link, subscription, expires_at, data) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, 1, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+            )?
+            .execute(params![
+                obj.id,
+                scope.account,
+                scope.livemode,
+                obj.kind,
+                obj.created,
+                i.status,
+                i.email,
+                i.customer,
+                i.payment_intent,
+                i.payment_link,
+                i.subscription,
+                i.expires_at,
+                obj.data
+            ])?;
+            insert_events(tx, scope, &events)
+        })
+        .await
+    }
+
+    async fn get(&self, scope: &Scope, kind: &str, id: &str) -> StoreResult<Option<Record>> {
+        self.read(|conn| get_object(conn, scope, kind, id)).await
+    }
+
+    async fn get_any(&self, kind: &str, id: &str) -> StoreResult<Option<(Scope, Record)>> {
+        self.read(|conn| {
+            Ok(conn
+                .prepare_cached("SELECT id, created, version, data, account_id, livemode FROM objects WHERE id = ?1 AND kind = ?2")?
+                .query_row(params![id, kind], |r| {
+                    let scope = Scope {
+                        account: r.get(4)?,
+                        livemode: r.get(5)?,
+                    };
+                    Ok((scope, record(r)?))
+                })
+                .optional()?)
+        })
+        .await
+    }
+
+    async fn delete(&self, scope: &Scope, kind: &str, id: &str) -> StoreResult<bool> {
+        self.write(|tx| {
+            let n = tx
+                .prepare_cached("DELETE FROM objects WHERE id = ?1 AND account_id = ?2 AND livemode = ?3 AND kind = ?4")?
+                .execute(params![id, scope.account, scope.livemode, kind])?;
+            Ok(n == 1)
+        })
+        .await
+    }
+
+    async fn update(
+        &self,
+        scope: &Scope,
+        kind: &str,
+        id: &str,
+        f: &mut Mutator<'_>,
+    ) -> StoreResult<Record> {
+        self.write(|tx| update_in(tx, scope, kind, id, f)).await
+    }
+
+    async fn due(&self, kind: &str, real_now: i64, limit: i64) -> StoreResult<Vec<Due>> {
+        self.read(|conn| {
+            // Per account and mode, so `expires_at <= constant` can use the
+            // partial index on open objects.
+            let accounts: Vec<(String, i64)> = conn
+                .prepare_cached("SELECT id, test_clock_offset FROM accounts")?
+                .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+                .collect::<rusqlite::Result<_>>()?;
+            let mut ids = conn.prepare_cached(
+                "SELECT id FROM objects WHERE status = 'open' AND expires_at <= ?1 AND account_id = ?2 AND livemode = ?3 AND kind = ?4 ORDER BY expires_at LIMIT ?5",
+            )?;
+            let mut due = Vec::new();
+            for (account, offset) in &accounts {
+                for livemode in [false, true] {
+                    let now = if livemode { real_now } else { real_now + offset };
+                    let left = limit - i64::try_from(due.len()).unwrap_or(limit);
+                    if left <= 0 {
+                        return Ok(due);
+                    }
+                    for id in ids.query_map(params![now, account, livemode, kind, left], |r| r.get::<_, String>(0))? {
+                        due.push(Due {
+                            scope: Scope { account: account.clone(), livemode },
+                            id: id?,
+                            now,
+                        });
+                    }
+                }
+            }
+            Ok(due)
+        })
+        .await
+    }
+
+    async fn list(&self, scope: &Scope, query: &ListQuery) -> StoreResult<ListPage> {
+        self.read(|conn| {
+            let seq = cursor_seq(
+                conn,
+                "SELECT seq FROM objects WHERE id = ?1 AND account_id = ?2 AND livemode = ?3 AND kind = ?4",
+                &query.cursor,
+                &[&scope.account, &scope.livemode, &query.kind],
+            )?;
+            let mut built = Built::default();
+            crate::sql::list_objects(&mut built, scope, query, seq);
+            let records = conn
+                .prepare_cached(&built.sql)?
+                .query_map(params_from_iter(built.params), record)?
+                .collect::<rusqlite::Result<Vec<_>>>()?;
+            crate::sql::page(records, query)
+        })
+        .await
+    }
+}
+
+#[async_trait]
+impl IdempotencyStore for SqliteStore {
+    async fn idem_begin(
+        &self,
+        scope: &Scope,
+        key: &str,
+        fingerprint: &str,
+        now: i64,
+    ) -> StoreResult<IdemBegin> {
+        self.write(|tx| {
+            let inserted = tx
+                .prepare_cached(
+                    "INSERT INTO idempotency_keys (account_id, livemode, key, fingerprint, created) VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT DO NOTHING",
+                )?
+                .execute(params![scope.account, scope.livemode, key, fingerprint, now])?;
+            if inserted == 1 {
+                return Ok(IdemBegin::Started);
+            }
+            let (stored, status, body, created): (String, Option<i64>, Option<String>, i64) = tx
+                .prepare_cached(
+                    "SELECT fingerprint, status_code, body, created FROM idempotency_keys WHERE account_id = ?1 AND livemode = ?2 AND key = ?3",
+                )?
+                .query_row(params![scope.account, scope.livemode, key], |r| {
+                    Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+                })?;
+            Ok(match status {
+                _ if stored != fingerprint => IdemBegin::Mismatch,
+                Some(code) => IdemBegin::Replay {
+                    status: u16::try_from(code).map_err(|_| StoreError::Corrupt("status code".into()))?,
+                    body: body.unwrap_or_default(),
+                },
+                None if created + IDEM_ABANDONED_AFTER < now => {
+                    tx.prepare_cached("UPDATE idempotency_keys SET created = ?1 WHERE account_id = ?2 AND livemode = ?3 AND key = ?4")?
+                        .execute(params![now, scope.account, scope.livemode, key])?;
+                    IdemBegin::Started
+                }
+                None => IdemBegin::InProgress,
+            })
+        })
+        .await
+    }
+
+    async fn idem_finish(
+        &self,
+        scope: &Scope,
+        key: &str,
+        status: u16,
+        body: &str,
+    ) -> StoreResult<()> {
+        self.write(|tx| {
+            tx.prepare_cached(
+                "UPDATE idempotency_keys SET status_code = ?1, body = ?2 WHERE account_id = ?3 AND livemode = ?4 AND key = ?5",
+            )?
+            .execute(params![i64::from(status), body, scope.account, scope.livemode, key])?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn idem_release(&self, scope: &Scope, key: &str) -> StoreResult<()> {
+        self.write(|tx| {
+            tx.prepare_cached(
+                "DELETE FROM idempotency_keys WHERE account_id = ?1 AND livemode = ?2 AND key = ?3 AND status_code IS NULL",
+            )?
+            .execute(params![scope.account, scope.livemode, key])?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn idem_prune(&self, before: i64) -> StoreResult<u64> {
+        self.write(|tx| {
+            let n = tx
+                .prepare_cached("DELETE FROM idempotency_keys WHERE created < ?1")?
+                .execute(params![before])?;
+            Ok(u64::try_from(n).unwrap_or(u64::MAX))
+        })
+        .await
+    }
+}
+
+#[async_trait]
+impl EventStore for SqliteStore {
+    async fn get_event(&self, scope: &Scope, id: &str) -> StoreResult<Option<EventRecord>> {
+        self.read(|conn| get_event(conn, scope, id)).await
+    }
+
+    async fn list_events(&self, scope: &Scope, query: &EventQuery) -> StoreResult<EventPage> {
+        self.read(|conn| {
+            let seq = cursor_seq(
+                conn,
+                "SELECT seq FROM events WHERE id = ?1 AND account_id = ?2 AND livemode = ?3",
+                &query.page.cursor,
+                &[&scope.account, &scope.livemode],
+            )?;
+            let patterns = crate::sql::type_patterns(query);
+            let mut built = Built::default();
+            crate::sql::list_events(&mut built, scope, query, &patterns, seq);
+            let mut records = conn
+                .prepare_cached(&built.sql)?
+                .query_map(params_from_iter(built.params), event_record)?
+                .collect::<rusqlite::Result<Vec<_>>>()?;
+            let has_more = crate::sql::trim_page(&mut records, &query.page);
+            Ok(EventPage { records, has_more })
+        })
+        .await
+    }
+
+    async fn fan_out(
+        &self,
+        endpoint_kind: &str,
+        limit: i64,
+        now_ms: i64,
+        matches: &EndpointMatcher<'_>,
+    ) -> StoreResult<usize> {
+        self.write(|tx| {
+            type Row = (String, String, bool, String, i64);
+            let events: Vec<Row> = tx
+                .prepare_cached("SELECT id, account_id, livemode, type, created FROM events WHERE fanned_out = 0 ORDER BY seq LIMIT ?1")?
+                .query_map(params![limit], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)))?
+                .collect::<rusqlite::Result<_>>()?;
+            let mut endpoints: std::collections::HashMap<(String, bool), Vec<(String, String)>> = std::collections::HashMap::new();
+            let mut deliver = tx.prepare_cached(
+                "INSERT INTO webhook_deliveries (event_id, endpoint_id, account_id, livemode, state, attempts, next_attempt_at, locked_until) \
+                 VALUES (?1, ?2, ?3, ?4, 'pending', 0, ?5, 0) ON CONFLICT DO NOTHING",
+            )?;
+            for (id, account, livemode, event_type, created) in &events {
+                let key = (account.clone(), *livemode);
+                if !endpoints.contains_key(&key) {
+                    let list = tx
+                        .prepare_cached("SELECT id, data FROM objects WHERE account_id = ?1 AND livemode = ?2 AND kind = ?3")?
+                        .query_map(params![account, livemode, endpoint_kind], |r| Ok((r.get(0)?, r.get(1)?)))?
+                        .collect::<rusqlite::Result<Vec<_>>>()?;
+                    endpoints.insert(key.clone(), list);
+                }
+                let mut pending: i64 = 0;
+                for (endpoint_id, data) in endpoints.get(&key).map(Vec::as_slice).unwrap_or_default() {
+                    if !matches(event_type, *created, data) {
+                        continue;
+                    }
+                    deliver.execute(params![id, endpoint_id, account, livemode, now_ms])?;
+                    pending += 1;
+                }
+                tx.prepare_cached("UPDATE events SET fanned_out = 1, pending_webhooks = ?1 WHERE id = ?2")?
+                    .execute(params![pending, id])?;
+            }
+            Ok(events.len())
+        })
+        .await
+    }
+
+    async fn claim_deliveries(
+        &self,
+        endpoint_kind: &str,
+        now_ms: i64,
+        lease_ms: i64,
+        limit: i64,
+    ) -> StoreResult<Vec<Delivery>> {
+        self.write(|tx| {
+            type Claim = (String, String, String, bool, i64);
+            let claimed: Vec<Claim> = tx
+                .prepare_cached(
+                    "UPDATE webhook_deliveries SET locked_until = ?1 WHERE (event_id, endpoint_id) IN (\
+                     SELECT event_id, endpoint_id FROM webhook_deliveries WHERE state = 'pending' AND next_attempt_at <= ?2 AND locked_until <= ?2 \
+                     ORDER BY next_attempt_at LIMIT ?3) RETURNING event_id, endpoint_id, account_id, livemode, attempts",
+                )?
+                .query_map(params![now_ms + lease_ms, now_ms, limit], |r| {
+                    Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
+                })?
+                .collect::<rusqlite::Result<_>>()?;
+            claimed
+                .into_iter()
+                .map(|(event_id, endpoint_id, account, livemode, attempts)| {
+                    let scope = Scope { account, livemode };
+                    let event = get_event(tx, &scope, &event_id)?;
+                    let endpoint = get_object(tx, &scope, endpoint_kind, &endpoint_id)?.map(|r| r.data);
+                    Ok(Delivery {
+                        scope,
+                        event_id,
+                        endpoint_id,
+                        attempts,
+                        event,
+                        endpoint,
+                    })
+                })
+                .collect()
+        })
+        .await
+    }
+
+    async fn finish_delivery(
+        &self,
+        event_id: &str,
+        endpoint_id: &str,
+        outcome: &DeliveryOutcome,
+    ) -> StoreResult<()> {
+        let (state, next, status, error): (&str, Option<i64>, Option<u16>, Option<&str>) =
+            match outcome {
+                DeliveryOutcome::Delivered { status } => ("delivered", None, Some(*status), None),
+                DeliveryOutcome::Retry {
+                    at_ms,
+                    status,
+                    error,
+                } => ("pending", Some(*at_ms), *status, Some(error.as_str())),
+                DeliveryOutcome::Failed { status, error } => {
+                    ("failed", None, *status, Some(error.as_str()))
+                }
+            };
+        self.write(|tx| {
+            let done = tx
+                .prepare_cached(
+                    "UPDATE webhook_deliveries SET state = ?1, attempts = attempts + 1, next_attempt_at = COALESCE(?2, next_attempt_at), \
+                     locked_until = 0, last_status = ?3, last_error = ?4 WHERE event_id = ?5 AND endpoint_id = ?6 AND state = 'pending'",
+                )?
+                .execute(params![state, next, status.map(i64::from), error, event_id, endpoint_id])?;
+            if done == 1 && matches!(outcome, DeliveryOutcome::Delivered { .. }) {
+                tx.prepare_cached("UPDATE events SET pending_webhooks = pending_webhooks - 1 WHERE id = ?1 AND pending_webhooks > 0")?
+                    .execute(params![event_id])?;
+            }
+            Ok(())
+        })
+        .await
+    }
+}
 
 #[async_trait]
 impl Store for SqliteStore {
     async fn migrate(&self) -> StoreResult<()> {
-        crate::sql::migrator(include_str!("../migrations/sqlite/0001_init.sql"))
-            .run(&self.writer)
-            .await?;
-        Ok(())
+        self.write(|tx| {
+            let version: i64 = tx.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+            if version > SCHEMA_VERSION {
+                return Err(StoreError::Config(format!(
+                    "the database has schema version {version}; this checkoutd knows up to {SCHEMA_VERSION}"
+                )));
+            }
+            if version == SCHEMA_VERSION {
+                return Ok(());
+            }
+            // A database made by an earlier checkoutd, which tracked its
+            // schema in sqlx's table: the same schema, adopted as is.
+            let by_sqlx: i64 = tx.query_row(
+                "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = '_sqlx_migrations'",
+                [],
+                |r| r.get(0),
+            )?;
+            if by_sqlx == 0 {
+                tx.execute_batch(include_str!("../migrations/sqlite/0001_init.sql"))?;
+            }
+            tx.pragma_update(None, "user_version", SCHEMA_VERSION)?;
+            Ok(())
+        })
+        .await
     }
 
     async fn ping(&self) -> StoreResult<()> {
-        sqlx::query("SELECT 1").execute(&self.reader).await?;
-        Ok(())
+        self.read(|conn| Ok(conn.query_row("SELECT 1", [], |_| Ok(()))?))
+            .await
     }
 
     fn backend(&self) -> &'static str {
         "sqlite"
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::file_of;
+    use std::path::PathBuf;
+
+    #[test]
+    fn urls_name_files_or_memory() {
+        assert_eq!(
+            file_of("sqlite://checkoutd.db"),
+            Some(PathBuf::from("checkoutd.db"))
+        );
+        assert_eq!(
+            file_of("sqlite:///tmp/x.db"),
+            Some(PathBuf::from("/tmp/x.db"))
+        );
+        assert_eq!(
+            file_of("sqlite:data.db?mode=rwc"),
+            Some(PathBuf::from("data.db"))
+        );
+        assert_eq!(file_of("sqlite::memory:"), None);
+        assert_eq!(file_of("sqlite://x.db?mode=memory"), None);
     }
 }

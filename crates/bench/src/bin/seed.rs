@@ -7,7 +7,7 @@
 //! clone with its own ids, times, metadata and e-mail, serialised with
 //! serde_json exactly as the server stores it. The index columns are filled
 //! as `crates/server/src/http/stripe/sessions.rs::index` does. Rows go in as
-//! multi-row `INSERT`s (SQLite) or `INSERT … SELECT FROM UNNEST` (PostgreSQL)
+//! prepared `INSERT`s (SQLite) or `INSERT … SELECT FROM UNNEST` (PostgreSQL)
 //! in large transactions.
 //!
 //! Every `--complete-every`-th session is complete (paid), with one of
@@ -30,8 +30,7 @@ use rand::distributions::Alphanumeric;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqliteSynchronous};
-use sqlx::{ConnectOptions, PgPool, QueryBuilder, Sqlite, SqliteConnection};
+use sqlx::PgPool;
 use std::io::Write;
 use std::str::FromStr;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -297,7 +296,7 @@ async fn pg_insert(
 }
 
 enum Db {
-    Sqlite(SqliteConnection),
+    Sqlite(rusqlite::Connection),
     Postgres(PgPool),
 }
 
@@ -315,24 +314,24 @@ impl Db {
             // The loader's own connection: WAL stays (the file keeps it), but
             // it need not wait for the disk; checkoutd reopens the file with
             // its documented settings.
-            let opts = SqliteConnectOptions::from_str(url)?
-                .journal_mode(SqliteJournalMode::Wal)
-                .synchronous(SqliteSynchronous::Off)
-                .pragma("cache_size", "-1048576")
-                .pragma("temp_store", "memory")
-                .busy_timeout(std::time::Duration::from_secs(30));
-            Ok(Db::Sqlite(opts.connect().await?))
+            let path = url.trim_start_matches("sqlite:").trim_start_matches("//");
+            let conn = rusqlite::Connection::open(path)?;
+            conn.busy_timeout(std::time::Duration::from_secs(30))?;
+            conn.pragma_update_and_check(None, "journal_mode", "WAL", |_| Ok(()))?;
+            conn.pragma_update(None, "synchronous", "OFF")?;
+            conn.pragma_update(None, "cache_size", -1_048_576)?;
+            conn.pragma_update(None, "temp_store", "memory")?;
+            Ok(Db::Sqlite(conn))
         }
     }
 
     async fn account_exists(&mut self, account: &str) -> anyhow::Result<bool> {
         let n: i64 = match self {
-            Db::Sqlite(p) => {
-                sqlx::query_scalar("SELECT COUNT(*) FROM accounts WHERE id = $1")
-                    .bind(account)
-                    .fetch_one(&mut *p)
-                    .await?
-            }
+            Db::Sqlite(c) => c.query_row(
+                "SELECT COUNT(*) FROM accounts WHERE id = ?1",
+                [account],
+                |r| r.get(0),
+            )?,
             Db::Postgres(p) => {
                 sqlx::query_scalar("SELECT COUNT(*) FROM accounts WHERE id = $1")
                     .bind(account)
@@ -347,13 +346,10 @@ impl Db {
     async fn prices(&mut self, account: &str, livemode: bool) -> anyhow::Result<Vec<Price>> {
         const Q: &str = "SELECT data FROM objects WHERE account_id = $1 AND livemode = $2 AND kind = 'price' ORDER BY seq LIMIT 2";
         let docs: Vec<String> = match self {
-            Db::Sqlite(p) => {
-                sqlx::query_scalar(Q)
-                    .bind(account)
-                    .bind(livemode)
-                    .fetch_all(&mut *p)
-                    .await?
-            }
+            Db::Sqlite(c) => c
+                .prepare(&Q.replace('$', "?"))?
+                .query_map(rusqlite::params![account, livemode], |r| r.get(0))?
+                .collect::<Result<_, _>>()?,
             Db::Postgres(p) => {
                 sqlx::query_scalar(Q)
                     .bind(account)
@@ -367,24 +363,25 @@ impl Db {
 
     async fn insert(&mut self, account: &str, livemode: bool, rows: &[Row]) -> anyhow::Result<()> {
         match self {
-            Db::Sqlite(p) => {
-                let mut qb: QueryBuilder<Sqlite> = QueryBuilder::new(
-                    "INSERT INTO objects (id, account_id, livemode, kind, created, version, status, email, payment_intent, expires_at, data) ",
-                );
-                qb.push_values(rows, |mut b, r| {
-                    b.push_bind(&r.id)
-                        .push_bind(account)
-                        .push_bind(livemode)
-                        .push_bind(KIND)
-                        .push_bind(r.created)
-                        .push("1")
-                        .push_bind(&r.status)
-                        .push_bind(&r.email)
-                        .push_bind(&r.payment_intent)
-                        .push_bind(r.expires_at)
-                        .push_bind(&r.data);
-                });
-                qb.build().execute(&mut *p).await?;
+            Db::Sqlite(c) => {
+                let mut insert = c.prepare_cached(
+                    "INSERT INTO objects (id, account_id, livemode, kind, created, version, status, email, payment_intent, expires_at, data) \
+                     VALUES (?1, ?2, ?3, ?4, ?5, 1, ?6, ?7, ?8, ?9, ?10)",
+                )?;
+                for r in rows {
+                    insert.execute(rusqlite::params![
+                        r.id,
+                        account,
+                        livemode,
+                        KIND,
+                        r.created,
+                        r.status,
+                        r.email,
+                        r.payment_intent,
+                        r.expires_at,
+                        r.data
+                    ])?;
+                }
             }
             Db::Postgres(p) => pg_insert(p, account, livemode, rows).await?,
         }
@@ -393,10 +390,7 @@ impl Db {
 
     async fn begin(&mut self) -> anyhow::Result<()> {
         match self {
-            Db::Sqlite(p) => sqlx::query("BEGIN IMMEDIATE")
-                .execute(&mut *p)
-                .await
-                .map(drop)?,
+            Db::Sqlite(c) => c.execute_batch("BEGIN IMMEDIATE")?,
             Db::Postgres(_) => {}
         }
         Ok(())
@@ -404,7 +398,7 @@ impl Db {
 
     async fn commit(&mut self) -> anyhow::Result<()> {
         match self {
-            Db::Sqlite(p) => sqlx::query("COMMIT").execute(&mut *p).await.map(drop)?,
+            Db::Sqlite(c) => c.execute_batch("COMMIT")?,
             Db::Postgres(_) => {}
         }
         Ok(())
@@ -415,11 +409,7 @@ impl Db {
     /// checkpointed into the main file.
     async fn finish(&mut self) -> anyhow::Result<()> {
         match self {
-            Db::Sqlite(p) => {
-                sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
-                    .execute(&mut *p)
-                    .await?;
-            }
+            Db::Sqlite(c) => c.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))?,
             Db::Postgres(p) => {
                 sqlx::query("VACUUM ANALYZE objects").execute(&*p).await?;
             }

@@ -309,12 +309,30 @@ async fn all_ids(
     }
 }
 
+/// The 503 a store that cannot get its connection or lock in time gives.
+async fn assert_unavailable(r: reqwest::Response) {
+    assert_eq!(r.status().as_u16(), 503);
+    assert_eq!(r.headers()["stripe-should-retry"], "true");
+    let body: Value = r.json().await.unwrap();
+    assert_eq!(body["error"]["type"], "api_error");
+    assert!(body["error"]["message"]
+        .as_str()
+        .unwrap()
+        .contains("Please retry"));
+}
+
 #[tokio::test]
 async fn an_exhausted_pool_answers_503_with_stripes_envelope_not_a_hang() {
     // A normal node migrates the database; then a node whose pool has one
     // connection and waits at most 50 ms for it. On a busy machine even its
     // first connection can miss that wait, so starting it is retried.
     let app = TestApp::spawn().await;
+    if let Some(path) = app.database_url.strip_prefix("sqlite://") {
+        // SQLite has no pool to exhaust: its one writer finishes each write
+        // without yielding, so writes never queue for long. What can make
+        // it wait is another process holding the file's write lock.
+        return another_process_locking_sqlite_gives_503_and_reads_go_on(&app, path).await;
+    }
     let mut node = None;
     for _ in 0..10 {
         let url = app.database_url.clone();
@@ -353,13 +371,7 @@ async fn an_exhausted_pool_answers_503_with_stripes_envelope_not_a_hang() {
             200 => {}
             503 => {
                 unavailable += 1;
-                assert_eq!(r.headers()["stripe-should-retry"], "true");
-                let body: Value = r.json().await.unwrap();
-                assert_eq!(body["error"]["type"], "api_error");
-                assert!(body["error"]["message"]
-                    .as_str()
-                    .unwrap()
-                    .contains("Please retry"));
+                assert_unavailable(r).await;
             }
             other => panic!("unexpected status {other}"),
         }
@@ -369,6 +381,47 @@ async fn an_exhausted_pool_answers_503_with_stripes_envelope_not_a_hang() {
         "200 concurrent writes on one connection with a 50 ms wait must overflow"
     );
     assert!(started.elapsed() < Duration::from_secs(20));
+}
+
+async fn another_process_locking_sqlite_gives_503_and_reads_go_on(app: &TestApp, path: &str) {
+    let (_, product) = app.post("/v1/products", &[("name", "kept")]).await;
+    let (base, _stop) =
+        crate::helpers::start_with(&app.database_url, &["--db-acquire-timeout-ms", "300"]).await;
+    let http = reqwest::Client::new();
+    let create = || {
+        http.post(format!("{base}/v1/products"))
+            .bearer_auth(KEY)
+            .form(&[("name", "while locked")])
+            .send()
+    };
+    let other = rusqlite::Connection::open(path).expect("open the file as another process would");
+    other
+        .execute_batch("BEGIN IMMEDIATE")
+        .expect("take the write lock");
+    let started = Instant::now();
+    assert_unavailable(create().await.expect("an answer, not a hang")).await;
+    let waited = started.elapsed();
+    assert!(
+        waited >= Duration::from_millis(300) && waited < Duration::from_secs(5),
+        "waited {waited:?} for the lock, not the 300 ms asked for"
+    );
+    // Readers are not blocked by a writer under WAL.
+    let read = http
+        .get(format!(
+            "{base}/v1/products/{}",
+            product["id"].as_str().unwrap()
+        ))
+        .bearer_auth(KEY)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(read.status(), 200);
+    other.execute_batch("ROLLBACK").unwrap();
+    assert_eq!(
+        create().await.unwrap().status(),
+        200,
+        "writes resume once the lock is gone"
+    );
 }
 
 #[tokio::test]
