@@ -115,13 +115,13 @@ pub async fn serve_with(
         store.ensure_account(&account, clock::real_now()).await?;
     }
     let limits = settings.limits.clone();
-    let state = AppState {
+    let state = AppState::new(state::Shared {
         store,
         public_url: public_url.into(),
         metrics: Arc::new(Metrics::default()),
         limiter: Arc::new(http::limits::RateLimiter::new(limits.rate_limit)),
         settings: Arc::new(settings),
-    };
+    });
     let stop = tokio_util::sync::CancellationToken::new();
     let workers = [
         tokio::spawn(sweeper::run(state.clone(), stop.clone())),

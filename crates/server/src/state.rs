@@ -4,9 +4,27 @@ use checkout_store::Store;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
-/// Cheap to clone; handed to every handler by axum.
+/// Handed to every handler by axum, which clones it several times per
+/// request (once per stateful middleware and extractor): one reference
+/// count to bump, not one per field.
 #[derive(Clone)]
-pub struct AppState {
+pub struct AppState(Arc<Shared>);
+
+impl AppState {
+    pub fn new(shared: Shared) -> Self {
+        Self(Arc::new(shared))
+    }
+}
+
+impl std::ops::Deref for AppState {
+    type Target = Shared;
+    fn deref(&self) -> &Shared {
+        &self.0
+    }
+}
+
+/// What [`AppState`] holds.
+pub struct Shared {
     pub store: Arc<dyn Store>,
     /// Base of hosted-page URLs, without a trailing slash.
     pub public_url: Arc<str>,
