@@ -121,6 +121,7 @@ pub async fn serve_with(
         metrics: Arc::new(Metrics::default()),
         limiter: Arc::new(http::limits::RateLimiter::new(limits.rate_limit)),
         settings: Arc::new(settings),
+        keys: Default::default(),
     });
     let stop = tokio_util::sync::CancellationToken::new();
     let workers = [

@@ -32,6 +32,8 @@ pub struct Shared {
     pub settings: Arc<Settings>,
     /// Per-key token buckets (`--rate-limit`), in this node's memory.
     pub limiter: Arc<crate::http::limits::RateLimiter>,
+    /// Secret keys this node looked up recently.
+    pub keys: crate::http::stripe::key_cache::KeyCache,
 }
 
 /// Tunables of the background workers.

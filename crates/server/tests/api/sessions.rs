@@ -541,7 +541,11 @@ async fn advancing_the_clock_expires_due_sessions_once() {
     let advanced = app
         .ok("/v1/test_helpers/clock/advance", &[("seconds", "86400")])
         .await;
-    assert_eq!(advanced["expired_sessions"], 1);
+    // The node's own sweeper (polling every 25 ms here) may get to the
+    // session between the clock moving and the helper's sweep: then it is
+    // that sweep which expired it. Either way it expires exactly once.
+    let by_helper = advanced["expired_sessions"].as_i64().unwrap();
+    assert!(by_helper <= 1, "{advanced}");
     let got = app.get(&format!("/v1/checkout/sessions/{id}"), &[]).await.1;
     assert_eq!(got["status"], "expired");
     assert_eq!(got["url"], Value::Null);
@@ -549,6 +553,10 @@ async fn advancing_the_clock_expires_due_sessions_once() {
         .ok("/v1/test_helpers/clock/advance", &[("seconds", "60")])
         .await;
     assert_eq!(again["expired_sessions"], 0);
+    let (_, events) = app
+        .get("/v1/events", &[("type", "checkout.session.expired")])
+        .await;
+    assert_eq!(events["data"].as_array().unwrap().len(), 1, "{events}");
     // A new session's created and default expiry follow the advanced clock.
     let later = app.session(&price, "1", &[]).await;
     assert!(later["created"].as_i64().unwrap() >= s["created"].as_i64().unwrap() + 3600 + 86400);

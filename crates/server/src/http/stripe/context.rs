@@ -110,7 +110,14 @@ async fn authenticate(state: &AppState, headers: &HeaderMap) -> Result<(Scope, i
     }
     // The lookup is by hash, so comparing secrets never happens in
     // variable time on our side.
-    let record = state.store.find_key(&hash).await?.ok_or_else(invalid)?;
+    let record = match state.keys.get(&hash) {
+        Some(record) => record,
+        None => {
+            let record = state.store.find_key(&hash).await?.ok_or_else(invalid)?;
+            state.keys.put(&hash, &record);
+            record
+        }
+    };
     // `--rate-limit`: one bucket per key, once the key is known to be real.
     if state.limiter.check(&hash).is_err() {
         return Err(StripeError::rate_limited());

@@ -53,6 +53,7 @@ async fn advance_clock(
         .store
         .advance_clock(&ctx.scope.account, seconds)
         .await?;
+    state.keys.forget_account(&ctx.scope.account);
     let expired = sweeper::sweep_all(&state, real_now()).await?;
     Ok(Json(json!({
         "object": "test_helpers.clock",
