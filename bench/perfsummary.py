@@ -17,17 +17,15 @@ import subprocess
 import sys
 
 # (phase, regexes that must all match the joined stack) — first match wins.
-# The SQLite engine runs on sqlx's worker threads (one per connection);
-# everything else on tokio's workers.
+# SQLite runs in-process (rusqlite) on tokio's workers, like everything
+# else; PostgreSQL's work is in its own processes.
 PHASES = [
     ("SQLite: read pages with pread() (no mmap; copies from the OS page cache)",
      [r"sqlite3", r"unixRead|seekAndRead|pread"]),
     ("SQLite: write WAL / sync", [r"sqlite3", r"unixWrite|seekAndWrite|unixSync|fsync|fdatasync|pwrite"]),
     ("SQLite: WAL-index / file locks", [r"sqlite3", r"unixShm|unixLock|unixUnlock|fcntl|walIndex|walTryBeginRead"]),
     ("SQLite: statement execution (CPU: B-tree, records)", [r"sqlite3_step|sqlite3VdbeExec"]),
-    ("SQLite: prepare / reset / other", [r"sqlite3"]),
-    ("sqlx SQLite worker thread: command channel, wake-ups, row copy-out",
-     [r"sqlx_sqlite::connection::worker"]),
+    ("SQLite: prepare / reset / other (incl. rusqlite)", [r"sqlite3|rusqlite::"]),
     ("auth: API-key lookup (store.find_key, every request)", [r"find_key"]),
     ("domain: session update/create + totals", [r"checkout_domain::session::Session>?::(update|create|complete|recompute)"]),
     ("decode stored JSON (serde_json → Session)", [r"Deserialize|serde_json::de::|resource::decode"]),
@@ -35,8 +33,8 @@ PHASES = [
     ("encode session JSON for storage", [r"serde_json::ser::|serde_json::to_string|Serialize", r"resource::modify|resource::insert"]),
     ("write response JSON (Value → bytes)", [r"serde_json::ser::|serde_json::value::ser|Serialize"]),
     ("parse form / query", [r"stripe::form::"]),
-    ("sqlx async side (pool, channel, protocol, row decode)",
-     [r"sqlx_core|sqlx_postgres|sqlx_sqlite|checkout_store|flume"]),
+    ("store: sqlx (PostgreSQL pool, protocol, row decode) and store glue",
+     [r"sqlx_core|sqlx_postgres|checkout_store|flume"]),
     ("HTTP: hyper read/parse/write incl. socket syscalls", [r"hyper::proto|hyper_util::rt|TcpStream|tokio::net"]),
     ("tokio scheduler: park/unpark, wake-ups (mostly kernel)", [r"tokio::runtime::scheduler|tokio::runtime::park|tokio::runtime::driver"]),
     ("axum/tower/hyper glue, middleware", [r"axum::|tower::|hyper::"]),
