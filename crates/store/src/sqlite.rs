@@ -4,15 +4,16 @@
 //! is whatever surrounds it. Statements therefore run right on the calling
 //! task's thread through `rusqlite`, with cached prepared statements: no
 //! hand-off to a connection thread and back per statement (what the async
-//! drivers do), and a whole read-modify-write is one synchronous critical
-//! section. That also means a transaction can never be abandoned half-way
-//! by a cancelled future: there is no `.await` between `BEGIN` and `COMMIT`.
+//! drivers do). Each write's statements run as one synchronous step in a
+//! savepoint, so a write is never left half-done by a cancelled future.
 //!
 //! - **Writes** take the one writer connection (SQLite allows one writer at a
 //!   time anyway) behind an async mutex, so waiting writers park instead of
 //!   blocking threads; `BEGIN IMMEDIATE` takes the file's write lock up front,
 //!   so several processes sharing one file wait for each other (parked, up
-//!   to `--db-acquire-timeout-ms`, then 503) instead of failing.
+//!   to `--db-acquire-timeout-ms`, then 503) instead of failing. Writes that
+//!   arrive together share one transaction and one `COMMIT` (group commit,
+//!   see [`SqliteStore::write`]); each is acknowledged after that commit.
 //! - **Reads** take an idle read-only connection from a small stack (one is
 //!   opened when none is idle; at most as many exist as threads read at
 //!   once) and run concurrently with the writer under WAL.
@@ -35,9 +36,11 @@ use async_trait::async_trait;
 use rusqlite::types::Value;
 use rusqlite::{params, params_from_iter, Connection, OpenFlags, OptionalExtension, Row};
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc;
 use std::sync::Mutex as SyncMutex;
 use std::time::Duration;
+use tokio::sync::oneshot;
 
 /// The schema version this build writes (`PRAGMA user_version`).
 const SCHEMA_VERSION: i64 = 1;
@@ -48,7 +51,13 @@ const CHECKPOINT_EVERY: Duration = Duration::from_millis(200);
 
 /// SQLite-backed [`Store`].
 pub struct SqliteStore {
-    writer: tokio::sync::Mutex<Connection>,
+    writer: tokio::sync::Mutex<Writer>,
+    /// Writes waiting for the writer: while there are some, a finished
+    /// write leaves the commit to them (group commit).
+    queued: AtomicUsize,
+    /// Group commit on (off for an in-memory database, whose readers share
+    /// the writer's connection and must not see uncommitted changes).
+    batching: bool,
     /// `None` for an in-memory database, which lives in its one connection.
     readers: Option<Readers>,
     /// How long a write waits for the writer before a 503.
@@ -160,7 +169,9 @@ impl SqliteStore {
             conn.set_prepared_statement_cache_capacity(64);
             conn.pragma_update(None, "foreign_keys", true)?;
             return Ok(Self {
-                writer: tokio::sync::Mutex::new(conn),
+                writer: tokio::sync::Mutex::new(Writer::new(conn)),
+                queued: AtomicUsize::new(0),
+                batching: false,
                 readers: None,
                 acquire_timeout: options.acquire_timeout,
                 _checkpointer: None,
@@ -174,7 +185,9 @@ impl SqliteStore {
             .spawn(move || checkpoint_loop(thread_path, stopped))
             .map_err(|e| StoreError::Config(format!("cannot start the checkpoint thread: {e}")))?;
         Ok(Self {
-            writer: tokio::sync::Mutex::new(writer),
+            writer: tokio::sync::Mutex::new(Writer::new(writer)),
+            queued: AtomicUsize::new(0),
+            batching: true,
             readers: Some(Readers {
                 path,
                 idle: SyncMutex::new(Vec::new()),
@@ -189,12 +202,21 @@ impl SqliteStore {
     async fn read<R>(&self, f: impl FnOnce(&Connection) -> StoreResult<R>) -> StoreResult<R> {
         match &self.readers {
             Some(readers) => readers.with(f),
-            None => f(&*self.writer_lock().await?),
+            None => f(&self.writer_lock().await?.conn),
         }
     }
 
-    /// Run `f` in one `BEGIN IMMEDIATE … COMMIT` on the writer; an error
-    /// (or a panic) rolls everything back.
+    /// Run `f` atomically on the writer and return once it is committed.
+    ///
+    /// Group commit: `f` runs in a savepoint of the writer's open
+    /// transaction (an error or a panic in `f` rolls back its savepoint
+    /// only). If other writes are already queued for the writer, the
+    /// commit is left to them and this call waits for it; the last write of
+    /// a burst (or the [`MAX_BATCH`]th) commits for everyone. One commit
+    /// then appends the pages a burst shares (the right edge of the list
+    /// and status indexes, the table's last leaf) to the WAL once instead
+    /// of once per write. Nothing is acknowledged before its `COMMIT`
+    /// returned; a failed `COMMIT` fails every write of its batch.
     ///
     /// The writer has no busy timeout: when another process holds the
     /// file's write lock, `BEGIN IMMEDIATE` fails at once and is retried
@@ -202,39 +224,142 @@ impl SqliteStore {
     /// locked file never blocks a runtime thread.
     async fn write<R>(&self, f: impl FnOnce(&Connection) -> StoreResult<R>) -> StoreResult<R> {
         let deadline = tokio::time::Instant::now() + self.acquire_timeout;
-        let conn = self.writer_lock().await?;
-        loop {
-            match conn.execute_batch("BEGIN IMMEDIATE") {
-                Ok(()) => break,
-                Err(e) if is_busy(&e) && tokio::time::Instant::now() < deadline => {}
-                Err(e) => return Err(e.into()),
+        self.queued.fetch_add(1, Ordering::SeqCst);
+        let locked = self.writer_lock().await;
+        self.queued.fetch_sub(1, Ordering::SeqCst);
+        let mut w = locked?;
+        if !w.open {
+            loop {
+                match w.conn.execute_batch("BEGIN IMMEDIATE") {
+                    Ok(()) => break,
+                    Err(e) if is_busy(&e) && tokio::time::Instant::now() < deadline => {}
+                    Err(e) => return Err(e.into()),
+                }
+                tokio::time::sleep(Duration::from_millis(2)).await;
             }
-            tokio::time::sleep(Duration::from_millis(2)).await;
+            w.open = true;
         }
-        let open = Open(&conn);
-        let out = f(open.0)?;
-        conn.execute_batch("COMMIT")?;
-        Ok(out)
+        let out = {
+            let savepoint = Savepoint::begin(&w.conn)?;
+            let out = f(savepoint.0);
+            if out.is_ok() {
+                savepoint.release()?;
+            }
+            out
+        };
+        let later =
+            self.batching && self.queued.load(Ordering::SeqCst) > 0 && w.batch.len() < MAX_BATCH;
+        if out.is_err() {
+            // Nothing of ours to commit; commit the others' unless someone
+            // queued will.
+            if !later {
+                // Their outcome reaches them through their channels.
+                let _ = w.commit();
+            }
+            return out;
+        }
+        if !later {
+            return w.commit().map(|()| out).and_then(|r| r);
+        }
+        let (done, mut committed) = oneshot::channel();
+        w.batch.push(done);
+        drop(w);
+        // The queued writer commits; should it vanish (its request timed
+        // out waiting), commit ourselves after a while.
+        let result = match tokio::time::timeout(FLUSH_AFTER, &mut committed).await {
+            Ok(result) => result,
+            Err(_) => {
+                let mut w = self.writer.lock().await;
+                if w.open {
+                    let _ = w.commit();
+                }
+                drop(w);
+                committed.await
+            }
+        };
+        match result {
+            Ok(Ok(())) => out,
+            Ok(Err(e)) => Err(StoreError::Backend(e.into())),
+            Err(_) => Err(StoreError::Backend(
+                "the batch was dropped before its commit".into(),
+            )),
+        }
     }
 
-    async fn writer_lock(&self) -> StoreResult<tokio::sync::MutexGuard<'_, Connection>> {
+    async fn writer_lock(&self) -> StoreResult<tokio::sync::MutexGuard<'_, Writer>> {
         tokio::time::timeout(self.acquire_timeout, self.writer.lock())
             .await
             .map_err(|_| StoreError::Unavailable("timed out waiting for the SQLite writer".into()))
     }
 }
 
-/// Rolls back the writer's transaction when dropped before `COMMIT` (an
-/// error or a panic in the transaction's body); after a commit there is
-/// nothing to roll back.
-struct Open<'a>(&'a Connection);
+/// Writes of one group commit at most.
+const MAX_BATCH: usize = 32;
+/// How long a write whose commit was left to a queued one waits before
+/// committing itself (only if that one disappeared).
+const FLUSH_AFTER: Duration = Duration::from_millis(50);
 
-impl Drop for Open<'_> {
-    fn drop(&mut self) {
-        if !self.0.is_autocommit() {
-            if let Err(e) = self.0.execute_batch("ROLLBACK") {
-                tracing::error!(error = %e, "could not roll back a failed SQLite transaction");
+/// The writer connection and its open group transaction.
+struct Writer {
+    conn: Connection,
+    /// Whether `BEGIN IMMEDIATE` ran and no `COMMIT` yet.
+    open: bool,
+    /// Writes done in the open transaction, waiting for its commit.
+    batch: Vec<oneshot::Sender<Result<(), String>>>,
+}
+
+impl Writer {
+    fn new(conn: Connection) -> Self {
+        Self {
+            conn,
+            open: false,
+            batch: Vec::new(),
+        }
+    }
+
+    /// `COMMIT` the open transaction (rolling it back if that fails) and
+    /// tell every write of the batch how it ended.
+    fn commit(&mut self) -> StoreResult<()> {
+        let result = self.conn.execute_batch("COMMIT");
+        if result.is_err() && !self.conn.is_autocommit() {
+            if let Err(e) = self.conn.execute_batch("ROLLBACK") {
+                tracing::error!(error = %e, "could not roll back a failed SQLite commit");
             }
+        }
+        self.open = false;
+        let told = result.as_ref().map(|_| ()).map_err(ToString::to_string);
+        for waiting in self.batch.drain(..) {
+            let _ = waiting.send(told.clone());
+        }
+        Ok(result?)
+    }
+}
+
+/// One write's savepoint inside the group transaction: rolled back when
+/// dropped unreleased (an error or a panic in the write).
+struct Savepoint<'a>(&'a Connection);
+
+impl<'a> Savepoint<'a> {
+    fn begin(conn: &'a Connection) -> StoreResult<Self> {
+        conn.prepare_cached("SAVEPOINT w")?.execute([])?;
+        Ok(Self(conn))
+    }
+
+    fn release(self) -> StoreResult<()> {
+        self.0.prepare_cached("RELEASE w")?.execute([])?;
+        std::mem::forget(self);
+        Ok(())
+    }
+}
+
+impl Drop for Savepoint<'_> {
+    fn drop(&mut self) {
+        let undone = self
+            .0
+            .execute_batch("ROLLBACK TO w")
+            .and_then(|()| self.0.execute_batch("RELEASE w"));
+        if let Err(e) = undone {
+            tracing::error!(error = %e, "could not roll back a failed SQLite write");
         }
     }
 }
@@ -908,8 +1033,91 @@ impl Store for SqliteStore {
 
 #[cfg(test)]
 mod tests {
-    use super::file_of;
-    use std::path::PathBuf;
+    use super::*;
+    use crate::connect;
+    use std::sync::Arc;
+
+    /// Group commit: every write that returned Ok is committed (a reader
+    /// connection sees it at once), and a write that fails (a duplicate
+    /// id) takes nothing of its batch with it.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn every_acknowledged_write_of_a_batch_is_committed_and_failures_stay_alone() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}", dir.path().join("t.db").display());
+        let store = connect(&url, &PoolOptions::default()).await.unwrap();
+        store.migrate().await.unwrap();
+        let scope = Scope {
+            account: "acct_t".into(),
+            livemode: false,
+        };
+        let tasks = (0..400).map(|i| {
+            let (store, scope): (Arc<dyn Store>, Scope) = (store.clone(), scope.clone());
+            tokio::spawn(async move {
+                // Every 10th write reuses the id of the one before it.
+                let id = if i % 10 == 9 {
+                    format!("obj_{}", i - 1)
+                } else {
+                    format!("obj_{i}")
+                };
+                let written = store
+                    .insert(
+                        &scope,
+                        NewObject {
+                            id: &id,
+                            kind: "thing",
+                            created: i,
+                            data: format!("{{\"n\":{i}}}"),
+                            index: Index::default(),
+                        },
+                        Vec::new(),
+                    )
+                    .await;
+                let seen = store.get(&scope, "thing", &id).await.unwrap();
+                (i, written.is_ok(), seen.map(|r| r.data))
+            })
+        });
+        let mut failed = 0;
+        for task in futures_join(tasks).await {
+            let (i, ok, seen) = task;
+            if i % 10 == 9 {
+                assert!(!ok, "write {i} reused an id and must fail");
+                failed += 1;
+            } else {
+                assert!(ok, "write {i}");
+                assert_eq!(
+                    seen,
+                    Some(format!("{{\"n\":{i}}}")),
+                    "write {i} acknowledged but not visible"
+                );
+            }
+        }
+        assert_eq!(failed, 40);
+        let page = store
+            .list(
+                &scope,
+                &ListQuery {
+                    kind: "thing",
+                    eq: Vec::new(),
+                    created: CreatedRange::default(),
+                    limit: 100,
+                    cursor: Cursor::First,
+                },
+            )
+            .await
+            .unwrap();
+        assert_eq!(page.records.len(), 100);
+        assert!(page.has_more);
+    }
+
+    async fn futures_join<T: Send + 'static>(
+        tasks: impl Iterator<Item = tokio::task::JoinHandle<T>>,
+    ) -> Vec<T> {
+        let mut out = Vec::new();
+        for t in tasks.collect::<Vec<_>>() {
+            out.push(t.await.unwrap());
+        }
+        out
+    }
 
     #[test]
     fn urls_name_files_or_memory() {

@@ -9,7 +9,7 @@ pub mod stripe;
 
 use crate::state::AppState;
 use axum::extract::{Request, State};
-use axum::http::StatusCode;
+use axum::http::{Method, StatusCode};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
@@ -37,12 +37,18 @@ pub fn app(state: AppState) -> Router {
         .with_state(state)
 }
 
-/// Runs each request to completion in a task of its own. A client that
-/// hangs up drops the connection's future; without this, that would cancel
-/// a handler half-way through a database transaction (found by the
-/// benchmark: a cancelled `BEGIN IMMEDIATE` could leave SQLite's single
-/// writer connection inside a transaction nobody owned).
+/// Runs each write request to completion in a task of its own. A client
+/// that hangs up drops the connection's future; without this, that would
+/// cancel a handler between its steps: between a PostgreSQL transaction's
+/// statements, or between a write and the bookkeeping of its idempotency
+/// key (found by the benchmark, when a cancelled `BEGIN IMMEDIATE` could
+/// leave the old SQLite driver's writer inside a transaction nobody owned).
+/// Reads (`GET`, `HEAD`) change nothing, so cancelling them is harmless and
+/// they skip the task hand-off.
 async fn run_to_completion(req: Request, next: Next) -> Response {
+    if matches!(*req.method(), Method::GET | Method::HEAD) {
+        return next.run(req).await;
+    }
     match tokio::spawn(next.run(req)).await {
         Ok(response) => response,
         Err(e) => {

@@ -8,11 +8,12 @@ use super::expand::Expand;
 use super::form::Params;
 use super::params::{currency, new_metadata};
 use super::session_params::{self as sp, unsupported, LOCALES, UNSUPPORTED_CREATE};
-use super::session_render::{self, View, ITEM_EXPANDABLE, SESSION_EXPANDABLE};
+use super::session_render::{self, SessionDoc, View, ITEM_EXPANDABLE, SESSION_EXPANDABLE};
 use super::{list, products, resource};
 use crate::ids;
 use crate::state::AppState;
 use axum::extract::{Path, State};
+use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Extension, Json, Router};
 use checkout_domain::catalog::Product;
@@ -122,7 +123,7 @@ async fn create_session(
     State(state): State<AppState>,
     Extension(ctx): Extension<Ctx>,
     StripeParams(mut p): StripeParams,
-) -> StripeResult<Json<Value>> {
+) -> StripeResult<Response> {
     let expand = Expand::read(&mut p, SESSION_EXPANDABLE)?;
     if let Some(key) = UNSUPPORTED_CREATE
         .iter()
@@ -261,7 +262,7 @@ async fn retrieve_session(
     Extension(ctx): Extension<Ctx>,
     Path(id): Path<String>,
     StripeParams(mut p): StripeParams,
-) -> StripeResult<Json<Value>> {
+) -> StripeResult<Response> {
     let expand = Expand::read(&mut p, SESSION_EXPANDABLE)?;
     p.finish()?;
     let session: Session = resource::load(&state, &ctx, KIND, OBJECT, &id, None).await?;
@@ -269,13 +270,27 @@ async fn retrieve_session(
 }
 
 /// Render a session, loading what its expansions need from the store.
+/// Without expanded products (which patch the JSON tree) the session is
+/// serialised straight into the response.
 pub async fn respond(
     state: &AppState,
     ctx: &Ctx,
     s: &Session,
     expand: &Expand,
-) -> StripeResult<Json<Value>> {
-    Ok(Json(render_loaded(state, ctx, s, expand).await?))
+) -> StripeResult<Response> {
+    if expand.has("line_items.data.price.product") {
+        return Ok(Json(render_loaded(state, ctx, s, expand).await?).into_response());
+    }
+    let view = View {
+        expand,
+        api_version: &ctx.api_version,
+        public_url: &state.public_url,
+    };
+    Ok(Json(SessionDoc {
+        session: s,
+        view: &view,
+    })
+    .into_response())
 }
 
 async fn render_loaded(
@@ -347,7 +362,7 @@ async fn update_session(
     Extension(ctx): Extension<Ctx>,
     Path(id): Path<String>,
     StripeParams(mut p): StripeParams,
-) -> StripeResult<Json<Value>> {
+) -> StripeResult<Response> {
     let expand = Expand::read(&mut p, SESSION_EXPANDABLE)?;
     let metadata = super::params::metadata_patch(&mut p, "metadata")?;
     let mut inline = resource::Inline::default();
@@ -385,7 +400,7 @@ async fn expire_session(
     Extension(ctx): Extension<Ctx>,
     Path(id): Path<String>,
     StripeParams(mut p): StripeParams,
-) -> StripeResult<Json<Value>> {
+) -> StripeResult<Response> {
     let expand = Expand::read(&mut p, SESSION_EXPANDABLE)?;
     p.finish()?;
     let session = change_session(

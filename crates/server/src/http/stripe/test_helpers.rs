@@ -69,7 +69,7 @@ async fn complete_session(
     Extension(ctx): Extension<Ctx>,
     Path(id): Path<String>,
     StripeParams(mut p): StripeParams,
-) -> StripeResult<Json<Value>> {
+) -> StripeResult<axum::response::Response> {
     require_test_mode(&ctx)?;
     let expand = Expand::read(&mut p, SESSION_EXPANDABLE)?;
     let email = p.string("email", 800)?;
