@@ -17,7 +17,7 @@
 use super::gr4vy::error::Gr4vyError;
 use super::stripe::error::StripeError;
 use crate::state::AppState;
-use axum::body::{to_bytes, Body};
+use axum::body::{to_bytes, Body, HttpBody};
 use axum::extract::{Request, State};
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::middleware::Next;
@@ -96,6 +96,11 @@ pub async fn buffer_body(State(state): State<AppState>, req: Request, next: Next
         return too_large(req.uri().path());
     }
     let (parts, body) = req.into_parts();
+    // Most reads have no body at all: nothing to wait for or to buffer
+    // (and no timer to arm).
+    if body.size_hint().exact() == Some(0) {
+        return next.run(Request::from_parts(parts, body)).await;
+    }
     let limit = state.settings.limits.body_timeout;
     match tokio::time::timeout(limit, to_bytes(body, MAX_BODY_BYTES)).await {
         Err(_) => body_timeout(parts.uri.path(), limit),
