@@ -21,7 +21,7 @@
 //!   every 50 ms) instead of inside whichever commit crosses the WAL's size
 //!   threshold, so no request waits for a checkpoint's disk writes; under
 //!   sustained writes the writer pauses briefly for a RESTART once the WAL
-//!   reaches 256 MiB, so the WAL stays bounded (see [`checkpoint_loop`]).
+//!   reaches 64 MiB, so the WAL stays bounded (see [`checkpoint_loop`]).
 //!
 //! Durability: `synchronous = NORMAL` in WAL mode. A commit is in the WAL
 //! (the operating system's page cache) before the request is acknowledged,
@@ -151,12 +151,6 @@ fn checkpoint_loop(
     frames: Arc<AtomicI64>,
 ) {
     let mut conn = None;
-    // Under constant load a PASSIVE checkpoint rarely copies *everything*,
-    // and SQLite only syncs the database file after one that does, so the
-    // RESTART would flush all the copied pages at once with writes paused.
-    // Syncing after every PASSIVE here, off the writer's path, leaves the
-    // RESTART little to flush.
-    let file = std::fs::File::open(&path).ok();
     loop {
         let restart = match requests.recv_timeout(CHECKPOINT_EVERY) {
             Ok(reply) => Some(reply),
@@ -183,13 +177,7 @@ fn checkpoint_loop(
                 "WAL checkpoint"
             );
             match done {
-                Ok(log) if restart.is_none() => {
-                    frames.store(log, Ordering::Relaxed);
-                    if let Some(f) = &file {
-                        let _ = f.sync_data();
-                    }
-                }
-                Ok(_) => frames.store(0, Ordering::Relaxed),
+                Ok(log) => frames.store(if restart.is_some() { 0 } else { log }, Ordering::Relaxed),
                 Err(e) => tracing::debug!(error = %e, mode, "WAL checkpoint"),
             }
         }
@@ -206,13 +194,12 @@ struct Checkpointer {
     frames: Arc<AtomicI64>,
 }
 
-/// WAL size (in pages) at which the writer asks for a RESTART: 256 MiB of
-/// 4 KiB pages. A RESTART pauses writes for 15–25 ms here (its fsyncs;
-/// [`checkpoint_loop`] keeps the database file synced so there is little
-/// left to flush). Under the benchmark's sustained creates (about 14,000/s,
-/// 140 MB/s of WAL) that happens about every 2 s; at 64 MiB it was twice a
-/// second, and without the extra syncs each pause took 65–90 ms.
-const RESTART_AT: i64 = 65_536;
+/// WAL size (in pages) at which the writer asks for a RESTART: 64 MiB of
+/// 4 KiB pages. A RESTART costs the writer a pause of about 30 ms here
+/// (mostly the checkpoint's fsyncs): under the benchmark's sustained creates
+/// (13,000/s, 140 MB/s of WAL) that is twice a second; updates write a
+/// tenth as much. 256 MiB made each pause 70–90 ms instead.
+const RESTART_AT: i64 = 16_384;
 /// Longest pause of the writer for a RESTART; past it writes go on (the
 /// checkpoint then finishes or fails on its own).
 const RESTART_WAIT: Duration = Duration::from_secs(2);
