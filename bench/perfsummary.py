@@ -29,7 +29,7 @@ PHASES = [
     ("auth: API-key lookup (store.find_key, every request)", [r"find_key"]),
     ("domain: session update/create + totals", [r"checkout_domain::session::Session>?::(update|create|complete|recompute)"]),
     ("decode stored JSON (serde_json → Session)", [r"Deserialize|serde_json::de::|resource::decode"]),
-    ("render session into serde_json::Value", [r"session_render::"]),
+    ("render session (session_render: straight to bytes, or a Value for events and lists)", [r"session_render::"]),
     ("encode session JSON for storage", [r"serde_json::ser::|serde_json::to_string|Serialize", r"resource::modify|resource::insert"]),
     ("write response JSON (Value → bytes)", [r"serde_json::ser::|serde_json::value::ser|Serialize"]),
     ("parse form / query", [r"stripe::form::"]),

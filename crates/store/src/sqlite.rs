@@ -197,8 +197,12 @@ struct Checkpointer {
 /// WAL size (in pages) at which the writer asks for a RESTART: 64 MiB of
 /// 4 KiB pages. A RESTART costs the writer a pause of about 30 ms here
 /// (mostly the checkpoint's fsyncs): under the benchmark's sustained creates
-/// (13,000/s, 140 MB/s of WAL) that is twice a second; updates write a
-/// tenth as much. 256 MiB made each pause 70–90 ms instead.
+/// (13,000/s, 140 MB/s of WAL) that is twice a second, and it is what puts
+/// the p99 of writes at concurrency 64 above 10 ms when the WAL fills fast
+/// (BENCHMARKS.md). 256 MiB made each pause 70–90 ms instead. Syncing the
+/// database file after every PASSIVE cut the pause to 15–25 ms but stalled
+/// the writer far more often (its p99 at concurrency 64 went from 8 to
+/// 55 ms), so it was reverted.
 const RESTART_AT: i64 = 16_384;
 /// Longest pause of the writer for a RESTART; past it writes go on (the
 /// checkpoint then finishes or fails on its own).
