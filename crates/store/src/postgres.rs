@@ -92,6 +92,77 @@ async fn insert_events(
     Ok(())
 }
 
+/// One object of `kind` in `scope`; `FOR UPDATE` also takes its row lock.
+async fn read_object<'e>(
+    exec: impl sqlx::PgExecutor<'e>,
+    scope: &Scope,
+    kind: &str,
+    id: &str,
+    for_update: bool,
+) -> StoreResult<Option<Record>> {
+    let sql = if for_update {
+        "SELECT id, created, version, data FROM objects WHERE id = $1 AND account_id = $2 AND livemode = $3 AND kind = $4 FOR UPDATE"
+    } else {
+        "SELECT id, created, version, data FROM objects WHERE id = $1 AND account_id = $2 AND livemode = $3 AND kind = $4"
+    };
+    let row = sqlx::query(sql)
+        .bind(id)
+        .bind(&scope.account)
+        .bind(scope.livemode)
+        .bind(kind)
+        .fetch_optional(exec)
+        .await?;
+    row.as_ref().map(record).transpose()
+}
+
+/// Write `change` over the object if it still has `current`'s version;
+/// whether it did.
+async fn write_change<'e>(
+    exec: impl sqlx::PgExecutor<'e>,
+    current: &Record,
+    change: &Change,
+) -> StoreResult<bool> {
+    let i = &change.index;
+    let done = sqlx::query(
+        "UPDATE objects SET version = version + 1, status = $1, email = $2, customer = $3, payment_intent = $4, payment_link = $5, subscription = $6, expires_at = $7, data = $8 WHERE id = $9 AND version = $10",
+    )
+    .bind(&i.status)
+    .bind(&i.email)
+    .bind(&i.customer)
+    .bind(&i.payment_intent)
+    .bind(&i.payment_link)
+    .bind(&i.subscription)
+    .bind(i.expires_at)
+    .bind(&change.data)
+    .bind(&current.id)
+    .bind(current.version)
+    .execute(exec)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// The objects and events a change brings along.
+async fn write_side(
+    tx: &mut sqlx::PgConnection,
+    scope: &Scope,
+    change: &Change,
+) -> StoreResult<()> {
+    for o in &change.inserts {
+        insert_plain(tx, scope, o).await?;
+    }
+    insert_events(tx, scope, &change.events).await
+}
+
+/// The record as `change` leaves it.
+fn updated(current: Record, change: Change) -> Record {
+    Record {
+        id: current.id,
+        created: current.created,
+        version: current.version + 1,
+        data: change.data,
+    }
+}
+
 impl PostgresStore {
     /// One optimistic read-modify-write: read without a lock, run the
     /// closure, and write only if the row still has the version read
@@ -105,57 +176,28 @@ impl PostgresStore {
         id: &str,
         f: &mut Mutator<'_>,
     ) -> StoreResult<Option<Record>> {
-        let row = sqlx::query("SELECT id, created, version, data FROM objects WHERE id = $1 AND account_id = $2 AND livemode = $3 AND kind = $4")
-            .bind(id)
-            .bind(&scope.account)
-            .bind(scope.livemode)
-            .bind(kind)
-            .fetch_optional(&self.reader)
-            .await?;
-        let current = row
-            .as_ref()
-            .map(record)
-            .transpose()?
+        let current = read_object(&self.reader, scope, kind, id, false)
+            .await?
             .ok_or(StoreError::NotFound)?;
         let change = f(&current).map_err(StoreError::Rejected)?;
-        let i = &change.index;
-        let write = sqlx::query(
-            "UPDATE objects SET version = version + 1, status = $1, email = $2, customer = $3, payment_intent = $4, payment_link = $5, subscription = $6, expires_at = $7, data = $8 WHERE id = $9 AND version = $10",
-        )
-        .bind(&i.status)
-        .bind(&i.email)
-        .bind(&i.customer)
-        .bind(&i.payment_intent)
-        .bind(&i.payment_link)
-        .bind(&i.subscription)
-        .bind(i.expires_at)
-        .bind(&change.data)
-        .bind(id)
-        .bind(current.version);
         let written = if change.inserts.is_empty() && change.events.is_empty() {
-            write.execute(&self.writer).await?.rows_affected() == 1
+            write_change(&self.writer, &current, &change).await?
         } else {
             // The objects and events it brings go in with it, or not at all
             // (dropping the transaction rolls it back).
             let mut tx = self.writer.begin().await?;
-            let written = write.execute(&mut *tx).await?.rows_affected() == 1;
+            let written = write_change(&mut *tx, &current, &change).await?;
             if written {
-                for o in &change.inserts {
-                    insert_plain(&mut tx, scope, o).await?;
-                }
-                insert_events(&mut tx, scope, &change.events).await?;
+                write_side(&mut tx, scope, &change).await?;
                 tx.commit().await?;
             }
             written
         };
-        Ok(written.then(|| Record {
-            id: current.id,
-            created: current.created,
-            version: current.version + 1,
-            data: change.data,
-        }))
+        Ok(written.then(|| updated(current, change)))
     }
 
+    /// The locked read-modify-write: the row lock (`FOR UPDATE`) makes it
+    /// atomic, so the version check in the write always holds.
     async fn update_once(
         &self,
         scope: &Scope,
@@ -163,47 +205,19 @@ impl PostgresStore {
         id: &str,
         f: &mut Mutator<'_>,
     ) -> StoreResult<Record> {
-        // The row lock (`FOR UPDATE`) makes this read-modify-write atomic.
-        let mut tx = self.writer.begin_with("BEGIN").await?;
-        let row = sqlx::query("SELECT id, created, version, data FROM objects WHERE id = $1 AND account_id = $2 AND livemode = $3 AND kind = $4 FOR UPDATE")
-        .bind(id)
-        .bind(&scope.account)
-        .bind(scope.livemode)
-        .bind(kind)
-        .fetch_optional(&mut *tx)
-        .await?;
-        let current = row
-            .as_ref()
-            .map(record)
-            .transpose()?
+        let mut tx = self.writer.begin().await?;
+        let current = read_object(&mut *tx, scope, kind, id, true)
+            .await?
             .ok_or(StoreError::NotFound)?;
         let change = f(&current).map_err(StoreError::Rejected)?;
-        let i = &change.index;
-        sqlx::query(
-            "UPDATE objects SET version = version + 1, status = $1, email = $2, customer = $3, payment_intent = $4, payment_link = $5, subscription = $6, expires_at = $7, data = $8 WHERE id = $9",
-        )
-        .bind(&i.status)
-        .bind(&i.email)
-        .bind(&i.customer)
-        .bind(&i.payment_intent)
-        .bind(&i.payment_link)
-        .bind(&i.subscription)
-        .bind(i.expires_at)
-        .bind(&change.data)
-        .bind(id)
-        .execute(&mut *tx)
-        .await?;
-        for o in &change.inserts {
-            insert_plain(&mut tx, scope, o).await?;
+        if !write_change(&mut *tx, &current, &change).await? {
+            return Err(StoreError::Corrupt(format!(
+                "{id} changed under its row lock"
+            )));
         }
-        insert_events(&mut tx, scope, &change.events).await?;
+        write_side(&mut tx, scope, &change).await?;
         tx.commit().await?;
-        Ok(Record {
-            id: current.id,
-            created: current.created,
-            version: current.version + 1,
-            data: change.data,
-        })
+        Ok(updated(current, change))
     }
 }
 
@@ -343,16 +357,7 @@ impl ObjectStore for PostgresStore {
     }
 
     async fn get(&self, scope: &Scope, kind: &str, id: &str) -> StoreResult<Option<Record>> {
-        let row = sqlx::query(
-            "SELECT id, created, version, data FROM objects WHERE id = $1 AND account_id = $2 AND livemode = $3 AND kind = $4",
-        )
-        .bind(id)
-        .bind(&scope.account)
-        .bind(scope.livemode)
-        .bind(kind)
-        .fetch_optional(&self.reader)
-        .await?;
-        row.as_ref().map(record).transpose()
+        read_object(&self.reader, scope, kind, id, false).await
     }
 
     async fn get_any(&self, kind: &str, id: &str) -> StoreResult<Option<(Scope, Record)>> {
