@@ -22,6 +22,10 @@
 //!   threshold, so no request waits for a checkpoint's disk writes; under
 //!   sustained writes the writer pauses briefly for a RESTART once the WAL
 //!   reaches 64 MiB, so the WAL stays bounded (see [`checkpoint_loop`]).
+//! - **Objects** lately read or written are kept in memory ([`cache`]), so
+//!   a read or update of a hot session skips SQLite's lookup, exactly: the
+//!   cache takes writes once committed, and answers only while no other
+//!   store shares the file ([`peers`]).
 //!
 //! Durability: `synchronous = NORMAL` in WAL mode. A commit is in the WAL
 //! (the operating system's page cache) before the request is acknowledged,
@@ -29,12 +33,17 @@
 //! crash or power loss can drop the last transactions. `synchronous = FULL`
 //! would also cover that, at one fsync per commit.
 
+mod cache;
+mod peers;
+
 use crate::model::*;
 use crate::sql::Sink;
 use crate::{
     AccountStore, EventStore, IdempotencyStore, ObjectStore, Store, StoreError, StoreResult,
 };
 use async_trait::async_trait;
+use cache::{Cached, ObjectCache, Op};
+use peers::Peers;
 use rusqlite::types::Value;
 use rusqlite::{params, params_from_iter, Connection, OpenFlags, OptionalExtension, Row};
 use std::path::PathBuf;
@@ -65,6 +74,10 @@ pub struct SqliteStore {
     readers: Option<Readers>,
     /// How long a write waits for the writer before a 503.
     acquire_timeout: Duration,
+    /// Committed objects, answering while [`Self::sole`].
+    cache: Arc<ObjectCache>,
+    /// The other stores on this file; `None` for an in-memory database.
+    peers: Option<Peers>,
 }
 
 /// Idle read-only connections.
@@ -227,14 +240,23 @@ impl SqliteStore {
             let conn = Connection::open_in_memory()?;
             conn.set_prepared_statement_cache_capacity(64);
             conn.pragma_update(None, "foreign_keys", true)?;
+            let cache = Arc::new(ObjectCache::new());
             return Ok(Self {
-                writer: tokio::sync::Mutex::new(Writer::new(conn)),
+                writer: tokio::sync::Mutex::new(Writer::new(conn, cache.clone())),
                 queued: AtomicUsize::new(0),
                 batching: false,
                 readers: None,
                 acquire_timeout: options.acquire_timeout,
+                cache,
+                peers: None,
             });
         };
+        let peers = Peers::join(&path).map_err(|e| {
+            StoreError::Config(format!(
+                "cannot open the node file beside {}: {e}",
+                path.display()
+            ))
+        })?;
         let writer = open(&path, Role::Writer)?;
         let (requests, received) = mpsc::channel();
         let frames = Arc::new(AtomicI64::new(0));
@@ -243,7 +265,8 @@ impl SqliteStore {
             .name("sqlite-checkpoint".into())
             .spawn(move || checkpoint_loop(thread_path, received, thread_frames))
             .map_err(|e| StoreError::Config(format!("cannot start the checkpoint thread: {e}")))?;
-        let mut writer = Writer::new(writer);
+        let cache = Arc::new(ObjectCache::new());
+        let mut writer = Writer::new(writer, cache.clone());
         writer.checkpointer = Some(Checkpointer { requests, frames });
         Ok(Self {
             writer: tokio::sync::Mutex::new(writer),
@@ -255,7 +278,31 @@ impl SqliteStore {
                 keep: usize::try_from(options.max_connections.max(1)).unwrap_or(16),
             }),
             acquire_timeout: options.acquire_timeout,
+            cache,
+            peers: Some(peers),
         })
+    }
+
+    /// Whether the cache may answer: no other store can have written.
+    fn sole(&self) -> bool {
+        self.peers
+            .as_ref()
+            .is_none_or(|p| p.sole(|| self.cache.clear()))
+    }
+
+    /// One object by id, from the cache or else from SQLite (then cached).
+    async fn object(&self, id: &str) -> StoreResult<Option<Arc<Cached>>> {
+        if self.sole() {
+            if let Some(found) = self.cache.get(id) {
+                return Ok(Some(found));
+            }
+        }
+        let token = self.cache.token(id);
+        let found = self.read(|conn| load(conn, id)).await?.map(Arc::new);
+        if let Some(c) = &found {
+            self.cache.fill(token, c.clone());
+        }
+        Ok(found)
     }
 
     /// Run `f` on a read connection.
@@ -282,7 +329,7 @@ impl SqliteStore {
     /// file's write lock, `BEGIN IMMEDIATE` fails at once and is retried
     /// here every 2 ms, parked, until the acquire timeout (then 503), so a
     /// locked file never blocks a runtime thread.
-    async fn write<R>(&self, f: impl FnOnce(&Connection) -> StoreResult<R>) -> StoreResult<R> {
+    async fn write<R>(&self, f: impl FnOnce(&mut Tx<'_>) -> StoreResult<R>) -> StoreResult<R> {
         let deadline = tokio::time::Instant::now() + self.acquire_timeout;
         self.queued.fetch_add(1, Ordering::SeqCst);
         let locked = self.writer_lock().await;
@@ -300,10 +347,23 @@ impl SqliteStore {
             w.open = true;
         }
         let out = {
-            let savepoint = Savepoint::begin(&w.conn)?;
-            let out = f(savepoint.0);
+            // Checked under the file's write lock: no other store writes
+            // until this transaction ends.
+            let sole = self.sole();
+            let Writer { conn, pending, .. } = &mut *w;
+            let savepoint = Savepoint::begin(conn)?;
+            let mut tx = Tx {
+                conn: savepoint.0,
+                cache: &self.cache,
+                sole,
+                batch: pending,
+                ops: Vec::new(),
+            };
+            let out = f(&mut tx);
+            let ops = tx.ops;
             if out.is_ok() {
                 savepoint.release()?;
+                pending.extend(ops);
             }
             out
         };
@@ -384,16 +444,21 @@ struct Writer {
     open: bool,
     /// Writes done in the open transaction, waiting for its commit.
     batch: Vec<oneshot::Sender<Result<(), String>>>,
+    /// What the open transaction changed, for the cache once committed.
+    pending: Vec<Op>,
+    cache: Arc<ObjectCache>,
     /// `None` for an in-memory database (no WAL).
     checkpointer: Option<Checkpointer>,
 }
 
 impl Writer {
-    fn new(conn: Connection) -> Self {
+    fn new(conn: Connection, cache: Arc<ObjectCache>) -> Self {
         Self {
             conn,
             open: false,
             batch: Vec::new(),
+            pending: Vec::new(),
+            cache,
             checkpointer: None,
         }
     }
@@ -408,6 +473,13 @@ impl Writer {
             }
         }
         self.open = false;
+        if result.is_ok() {
+            // Before anyone is told: an acknowledged write is in the cache.
+            self.cache.apply(self.pending.drain(..));
+        } else {
+            // Rolled back: what the cache holds is still what is committed.
+            self.pending.clear();
+        }
         let told = result.as_ref().map(|_| ()).map_err(ToString::to_string);
         for waiting in self.batch.drain(..) {
             let _ = waiting.send(told.clone());
@@ -442,6 +514,39 @@ impl Drop for Savepoint<'_> {
         if let Err(e) = undone {
             tracing::error!(error = %e, "could not roll back a failed SQLite write");
         }
+    }
+}
+
+/// One write's view of the writer: its connection (in the write's
+/// savepoint), and the cache changes it makes, applied after the commit.
+struct Tx<'a> {
+    conn: &'a Connection,
+    cache: &'a ObjectCache,
+    /// Whether the cache holds the committed state (see [`SqliteStore::sole`]).
+    sole: bool,
+    /// Changes of earlier writes of the open batch, not committed yet.
+    batch: &'a [Op],
+    ops: Vec<Op>,
+}
+
+impl std::ops::Deref for Tx<'_> {
+    type Target = Connection;
+    fn deref(&self) -> &Connection {
+        self.conn
+    }
+}
+
+impl Tx<'_> {
+    /// One object as this transaction sees it: cached unless an earlier
+    /// write of the batch changed it (the cache holds committed state).
+    fn object(&self, id: &str) -> StoreResult<Option<Arc<Cached>>> {
+        let touched = || self.batch.iter().chain(&self.ops).any(|op| op.id() == id);
+        if self.sole && !touched() {
+            if let Some(found) = self.cache.get(id) {
+                return Ok(Some(found));
+            }
+        }
+        Ok(load(self.conn, id)?.map(Arc::new))
     }
 }
 
@@ -495,18 +600,42 @@ fn event_record(row: &Row<'_>) -> rusqlite::Result<EventRecord> {
     })
 }
 
-fn get_object(
-    conn: &Connection,
-    scope: &Scope,
-    kind: &str,
-    id: &str,
-) -> StoreResult<Option<Record>> {
+/// One object by id (ids are unique across accounts and kinds), with what
+/// the cache and an update need.
+fn load(conn: &Connection, id: &str) -> StoreResult<Option<Cached>> {
     Ok(conn
         .prepare_cached(
-            "SELECT id, created, version, data FROM objects WHERE id = ?1 AND account_id = ?2 AND livemode = ?3 AND kind = ?4",
+            "SELECT id, created, version, data, seq, status, email, customer, payment_intent, payment_link, subscription, expires_at, \
+             account_id, livemode, kind FROM objects WHERE id = ?1",
         )?
-        .query_row(params![id, scope.account, scope.livemode, kind], record)
+        .query_row(params![id], |r| {
+            Ok(Cached {
+                record: record(r)?,
+                seq: r.get(4)?,
+                index: Index {
+                    status: r.get(5)?,
+                    email: r.get(6)?,
+                    customer: r.get(7)?,
+                    payment_intent: r.get(8)?,
+                    payment_link: r.get(9)?,
+                    subscription: r.get(10)?,
+                    expires_at: r.get(11)?,
+                },
+                scope: Scope {
+                    account: r.get(12)?,
+                    livemode: r.get(13)?,
+                },
+                kind: r.get(14)?,
+            })
+        })
         .optional()?)
+}
+
+impl Cached {
+    /// Whether this is an object of `kind` in `scope`.
+    fn is(&self, scope: &Scope, kind: &str) -> bool {
+        self.kind == kind && self.scope == *scope
+    }
 }
 
 fn get_event(conn: &Connection, scope: &Scope, id: &str) -> StoreResult<Option<EventRecord>> {
@@ -539,12 +668,44 @@ fn cursor_seq(
     }
 }
 
-fn insert_plain(tx: &Connection, scope: &Scope, o: &OwnedObject) -> StoreResult<()> {
+fn insert_plain(tx: &mut Tx<'_>, scope: &Scope, o: &OwnedObject) -> StoreResult<()> {
     tx.prepare_cached(
         "INSERT INTO objects (id, account_id, livemode, kind, created, version, data) VALUES (?1, ?2, ?3, ?4, ?5, 1, ?6)",
     )?
     .execute(params![o.id, scope.account, scope.livemode, o.kind, o.created, o.data])?;
+    inserted(
+        tx,
+        scope,
+        o.kind,
+        Index::default(),
+        (&o.id, o.created),
+        &o.data,
+    );
     Ok(())
+}
+
+/// Queue the object just inserted for the cache.
+fn inserted(
+    tx: &mut Tx<'_>,
+    scope: &Scope,
+    kind: &str,
+    index: Index,
+    (id, created): (&str, i64),
+    data: &str,
+) {
+    let seq = tx.last_insert_rowid();
+    tx.ops.push(Op::Put(Arc::new(Cached {
+        scope: scope.clone(),
+        kind: kind.to_owned(),
+        seq,
+        index,
+        record: Record {
+            id: id.to_owned(),
+            created,
+            version: 1,
+            data: data.to_owned(),
+        },
+    })));
 }
 
 fn insert_events(tx: &Connection, scope: &Scope, events: &[NewEvent]) -> StoreResult<()> {
@@ -569,60 +730,46 @@ fn insert_events(tx: &Connection, scope: &Scope, events: &[NewEvent]) -> StoreRe
 /// rewrites only `data` and `version`: SQLite would otherwise rewrite the
 /// entries of every index naming a column in the `SET` list.
 fn update_in(
-    tx: &Connection,
+    tx: &mut Tx<'_>,
     scope: &Scope,
     kind: &str,
     id: &str,
     f: &mut Mutator<'_>,
 ) -> StoreResult<Record> {
-    let (seq, current, index) = tx
-        .prepare_cached(
-            "SELECT seq, id, created, version, data, status, email, customer, payment_intent, payment_link, subscription, expires_at \
-             FROM objects WHERE id = ?1 AND account_id = ?2 AND livemode = ?3 AND kind = ?4",
-        )?
-        .query_row(params![id, scope.account, scope.livemode, kind], |r| {
-            let seq: i64 = r.get(0)?;
-            let current = Record {
-                id: r.get(1)?,
-                created: r.get(2)?,
-                version: r.get(3)?,
-                data: r.get(4)?,
-            };
-            let index = Index {
-                status: r.get(5)?,
-                email: r.get(6)?,
-                customer: r.get(7)?,
-                payment_intent: r.get(8)?,
-                payment_link: r.get(9)?,
-                subscription: r.get(10)?,
-                expires_at: r.get(11)?,
-            };
-            Ok((seq, current, index))
-        })
-        .optional()?
+    let current = tx
+        .object(id)?
+        .filter(|c| c.is(scope, kind))
         .ok_or(StoreError::NotFound)?;
-    let change = f(&current).map_err(StoreError::Rejected)?;
-    if change.index == index {
+    let change = f(&current.record).map_err(StoreError::Rejected)?;
+    if change.index == current.index {
         tx.prepare_cached("UPDATE objects SET version = version + 1, data = ?1 WHERE seq = ?2")?
-            .execute(params![change.data, seq])?;
+            .execute(params![change.data, current.seq])?;
     } else {
         let i = &change.index;
         tx.prepare_cached(
             "UPDATE objects SET version = version + 1, status = ?1, email = ?2, customer = ?3, payment_intent = ?4, \
              payment_link = ?5, subscription = ?6, expires_at = ?7, data = ?8 WHERE seq = ?9",
         )?
-        .execute(params![i.status, i.email, i.customer, i.payment_intent, i.payment_link, i.subscription, i.expires_at, change.data, seq])?;
+        .execute(params![i.status, i.email, i.customer, i.payment_intent, i.payment_link, i.subscription, i.expires_at, change.data, current.seq])?;
     }
     for o in &change.inserts {
         insert_plain(tx, scope, o)?;
     }
     insert_events(tx, scope, &change.events)?;
-    Ok(Record {
-        id: current.id,
-        created: current.created,
-        version: current.version + 1,
+    let record = Record {
+        id: current.record.id.clone(),
+        created: current.record.created,
+        version: current.record.version + 1,
         data: change.data,
-    })
+    };
+    tx.ops.push(Op::Put(Arc::new(Cached {
+        scope: scope.clone(),
+        kind: kind.to_owned(),
+        seq: current.seq,
+        index: change.index,
+        record: record.clone(),
+    })));
+    Ok(record)
 }
 
 #[async_trait]
@@ -750,29 +897,26 @@ impl ObjectStore for SqliteStore {
                 i.expires_at,
                 obj.data
             ])?;
+            inserted(tx, scope, obj.kind, obj.index.clone(), (obj.id, obj.created), &obj.data);
             insert_events(tx, scope, &events)
         })
         .await
     }
 
     async fn get(&self, scope: &Scope, kind: &str, id: &str) -> StoreResult<Option<Record>> {
-        self.read(|conn| get_object(conn, scope, kind, id)).await
+        Ok(self
+            .object(id)
+            .await?
+            .filter(|c| c.is(scope, kind))
+            .map(|c| c.record.clone()))
     }
 
     async fn get_any(&self, kind: &str, id: &str) -> StoreResult<Option<(Scope, Record)>> {
-        self.read(|conn| {
-            Ok(conn
-                .prepare_cached("SELECT id, created, version, data, account_id, livemode FROM objects WHERE id = ?1 AND kind = ?2")?
-                .query_row(params![id, kind], |r| {
-                    let scope = Scope {
-                        account: r.get(4)?,
-                        livemode: r.get(5)?,
-                    };
-                    Ok((scope, record(r)?))
-                })
-                .optional()?)
-        })
-        .await
+        Ok(self
+            .object(id)
+            .await?
+            .filter(|c| c.kind == kind)
+            .map(|c| (c.scope.clone(), c.record.clone())))
     }
 
     async fn delete(&self, scope: &Scope, kind: &str, id: &str) -> StoreResult<bool> {
@@ -780,6 +924,9 @@ impl ObjectStore for SqliteStore {
             let n = tx
                 .prepare_cached("DELETE FROM objects WHERE id = ?1 AND account_id = ?2 AND livemode = ?3 AND kind = ?4")?
                 .execute(params![id, scope.account, scope.livemode, kind])?;
+            if n == 1 {
+                tx.ops.push(Op::Remove(id.to_owned()));
+            }
             Ok(n == 1)
         })
         .await
@@ -1023,7 +1170,10 @@ impl EventStore for SqliteStore {
                 .map(|(event_id, endpoint_id, account, livemode, attempts)| {
                     let scope = Scope { account, livemode };
                     let event = get_event(tx, &scope, &event_id)?;
-                    let endpoint = get_object(tx, &scope, endpoint_kind, &endpoint_id)?.map(|r| r.data);
+                    let endpoint = tx
+                        .object(&endpoint_id)?
+                        .filter(|c| c.is(&scope, endpoint_kind))
+                        .map(|c| c.record.data.clone());
                     Ok(Delivery {
                         scope,
                         event_id,
@@ -1124,7 +1274,8 @@ mod tests {
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn every_acknowledged_write_of_a_batch_is_committed_and_failures_stay_alone() {
         let dir = tempfile::tempdir().unwrap();
-        let url = format!("sqlite://{}", dir.path().join("t.db").display());
+        let path = dir.path().join("t.db");
+        let url = format!("sqlite://{}", path.display());
         let store = connect(&url, &PoolOptions::default()).await.unwrap();
         store.migrate().await.unwrap();
         let scope = Scope {
@@ -1133,6 +1284,7 @@ mod tests {
         };
         let tasks = (0..400).map(|i| {
             let (store, scope): (Arc<dyn Store>, Scope) = (store.clone(), scope.clone());
+            let path = path.clone();
             tokio::spawn(async move {
                 // Every 10th write reuses the id of the one before it.
                 let id = if i % 10 == 9 {
@@ -1153,8 +1305,15 @@ mod tests {
                         Vec::new(),
                     )
                     .await;
-                let seen = store.get(&scope, "thing", &id).await.unwrap();
-                (i, written.is_ok(), seen.map(|r| r.data))
+                // Through a connection of its own, not the store's cache.
+                let seen: Option<String> = Connection::open(&path)
+                    .unwrap()
+                    .query_row("SELECT data FROM objects WHERE id = ?1", [&id], |r| {
+                        r.get(0)
+                    })
+                    .optional()
+                    .unwrap();
+                (i, written.is_ok(), seen)
             })
         });
         // Writes 10k+8 and 10k+9 race for one id: exactly one of them
@@ -1190,6 +1349,101 @@ mod tests {
             .unwrap();
         assert_eq!(page.records.len(), 100);
         assert!(page.has_more);
+    }
+
+    fn thing(id: &str, n: i64) -> NewObject<'_> {
+        NewObject {
+            id,
+            kind: "thing",
+            created: n,
+            data: format!("{{\"n\":{n}}}"),
+            index: Index::default(),
+        }
+    }
+
+    /// Bump `n` in the object's JSON.
+    async fn bump(store: &SqliteStore, scope: &Scope, id: &str) -> Record {
+        store
+            .update(scope, "thing", id, &mut |r: &Record| {
+                let n: serde_json::Value = serde_json::from_str(&r.data).unwrap();
+                Ok(Change {
+                    data: format!("{{\"n\":{}}}", n["n"].as_i64().unwrap() + 1),
+                    index: Index::default(),
+                    events: Vec::new(),
+                    inserts: Vec::new(),
+                })
+            })
+            .await
+            .unwrap()
+    }
+
+    /// The cache answers a store alone on its file; two stores on one file
+    /// (two nodes) each see the other's writes at once; alone again, the
+    /// first store's cache answers again, with what the other wrote.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn the_cache_answers_only_while_no_other_store_can_write() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}", dir.path().join("t.db").display());
+        let scope = Scope {
+            account: "acct_t".into(),
+            livemode: false,
+        };
+        let a = SqliteStore::connect(&url, &PoolOptions::default())
+            .await
+            .unwrap();
+        a.migrate().await.unwrap();
+        a.insert(&scope, thing("obj_1", 1), Vec::new())
+            .await
+            .unwrap();
+        let data = |r: Option<Record>| r.map(|r| r.data);
+        assert_eq!(
+            data(a.get(&scope, "thing", "obj_1").await.unwrap()),
+            Some("{\"n\":1}".into())
+        );
+        assert_eq!(a.cache.hits(), 1, "the insert was cached");
+        assert_eq!(
+            a.get(&scope, "other", "obj_1").await.unwrap(),
+            None,
+            "kind checked"
+        );
+
+        let b = SqliteStore::connect(&url, &PoolOptions::default())
+            .await
+            .unwrap();
+        assert_eq!(bump(&b, &scope, "obj_1").await.version, 2);
+        assert_eq!(
+            data(a.get(&scope, "thing", "obj_1").await.unwrap()),
+            Some("{\"n\":2}".into())
+        );
+        assert_eq!(
+            bump(&a, &scope, "obj_1").await.version,
+            3,
+            "a read what b wrote"
+        );
+        assert_eq!(
+            data(b.get(&scope, "thing", "obj_1").await.unwrap()),
+            Some("{\"n\":3}".into())
+        );
+        let hits = a.cache.hits();
+        assert_eq!(
+            data(a.get(&scope, "thing", "obj_1").await.unwrap()),
+            Some("{\"n\":3}".into())
+        );
+        assert_eq!(a.cache.hits(), hits, "no cached answer while b is there");
+
+        drop(b);
+        tokio::time::sleep(Duration::from_millis(150)).await;
+        assert_eq!(
+            data(a.get(&scope, "thing", "obj_1").await.unwrap()),
+            Some("{\"n\":3}".into())
+        );
+        assert_eq!(bump(&a, &scope, "obj_1").await.version, 4);
+        let hits = a.cache.hits();
+        assert_eq!(
+            data(a.get(&scope, "thing", "obj_1").await.unwrap()),
+            Some("{\"n\":4}".into())
+        );
+        assert_eq!(a.cache.hits(), hits + 1, "alone again: cached");
     }
 
     async fn futures_join<T: Send + 'static>(
