@@ -148,6 +148,17 @@ pub struct Options {
     )]
     pub db_statement_timeout_ms: u64,
 
+    /// SQLite: MiB of recently read or written objects kept in memory, so
+    /// that reading or updating a hot session skips SQLite (0 turns it off).
+    /// The cache answers only while no other node shares the file.
+    #[arg(
+        long,
+        env = "CHECKOUTD_DB_CACHE_MIB",
+        default_value_t = 32,
+        global = true
+    )]
+    pub db_cache_mib: usize,
+
     /// Requests per second allowed per API key (and per Gr4vy signing key)
     /// on this node, with a burst of one second's worth; more answer 429.
     /// 0 (the default) turns rate limiting off.

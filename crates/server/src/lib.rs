@@ -30,6 +30,7 @@ pub async fn open_store(options: &Options, migrate: bool) -> anyhow::Result<Arc<
         max_connections: options.db_max_connections,
         acquire_timeout: std::time::Duration::from_millis(options.db_acquire_timeout_ms),
         statement_timeout: std::time::Duration::from_millis(options.db_statement_timeout_ms),
+        cache_bytes: options.db_cache_mib.saturating_mul(1 << 20),
     };
     let store = checkout_store::connect(&options.database_url, &pool).await?;
     if migrate {
@@ -122,6 +123,7 @@ pub async fn serve_with(
         limiter: Arc::new(http::limits::RateLimiter::new(limits.rate_limit)),
         settings: Arc::new(settings),
         keys: Default::default(),
+        rendered: Default::default(),
     });
     let stop = tokio_util::sync::CancellationToken::new();
     let workers = [

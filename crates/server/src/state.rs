@@ -34,6 +34,8 @@ pub struct Shared {
     pub limiter: Arc<crate::http::limits::RateLimiter>,
     /// Secret keys this node looked up recently.
     pub keys: crate::http::stripe::key_cache::KeyCache,
+    /// Sessions this node rendered lately, by version.
+    pub rendered: crate::http::stripe::rendered::Rendered,
 }
 
 /// Tunables of the background workers.

@@ -172,6 +172,8 @@ pub struct PoolOptions {
     pub acquire_timeout: std::time::Duration,
     /// PostgreSQL `statement_timeout`.
     pub statement_timeout: std::time::Duration,
+    /// SQLite: bytes of object JSON its cache keeps at most (0: no cache).
+    pub cache_bytes: usize,
 }
 
 impl Default for PoolOptions {
@@ -180,6 +182,7 @@ impl Default for PoolOptions {
             max_connections: 16,
             acquire_timeout: std::time::Duration::from_secs(5),
             statement_timeout: std::time::Duration::from_secs(10),
+            cache_bytes: 32 << 20,
         }
     }
 }

@@ -240,7 +240,7 @@ impl SqliteStore {
             let conn = Connection::open_in_memory()?;
             conn.set_prepared_statement_cache_capacity(64);
             conn.pragma_update(None, "foreign_keys", true)?;
-            let cache = Arc::new(ObjectCache::new());
+            let cache = Arc::new(ObjectCache::new(options.cache_bytes));
             return Ok(Self {
                 writer: tokio::sync::Mutex::new(Writer::new(conn, cache.clone())),
                 queued: AtomicUsize::new(0),
@@ -265,7 +265,7 @@ impl SqliteStore {
             .name("sqlite-checkpoint".into())
             .spawn(move || checkpoint_loop(thread_path, received, thread_frames))
             .map_err(|e| StoreError::Config(format!("cannot start the checkpoint thread: {e}")))?;
-        let cache = Arc::new(ObjectCache::new());
+        let cache = Arc::new(ObjectCache::new(options.cache_bytes));
         let mut writer = Writer::new(writer, cache.clone());
         writer.checkpointer = Some(Checkpointer { requests, frames });
         Ok(Self {

@@ -13,8 +13,9 @@
 //! - it answers only while no other store can write the file
 //!   ([`super::peers`]); regaining that clears it.
 //!
-//! Size is bounded by the bytes of the objects' JSON ([`CAPACITY`]); when a
-//! shard is full an arbitrary entry goes.
+//! Size is bounded by the bytes of the objects' JSON (`--db-cache-mib`,
+//! 32 MiB by default: about 15,000 sessions of 2 KiB); when a shard is full
+//! an arbitrary entry goes.
 
 use crate::model::{Index, Record, Scope};
 use std::collections::HashMap;
@@ -22,8 +23,6 @@ use std::hash::{BuildHasher, RandomState};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 
-/// Bytes of object JSON kept at most: about 15,000 sessions of 2 KiB.
-const CAPACITY: usize = 32 << 20;
 /// Shards, each with its own lock.
 const SHARDS: usize = 16;
 /// What an entry costs besides its JSON (keys, scope, index, map slot).
@@ -78,15 +77,19 @@ pub(super) struct Token {
 
 pub(super) struct ObjectCache {
     shards: Box<[Mutex<Shard>]>,
+    /// Bytes each shard keeps at most.
+    shard_bytes: usize,
     hasher: RandomState,
     /// Reads and fills served (for tests and the debug log).
     hits: AtomicU64,
 }
 
 impl ObjectCache {
-    pub(super) fn new() -> Self {
+    /// A cache of `capacity` bytes (0: keeps nothing).
+    pub(super) fn new(capacity: usize) -> Self {
         Self {
             shards: (0..SHARDS).map(|_| Mutex::default()).collect(),
+            shard_bytes: capacity / SHARDS,
             hasher: RandomState::new(),
             hits: AtomicU64::new(0),
         }
@@ -124,7 +127,7 @@ impl ObjectCache {
     pub(super) fn fill(&self, token: Token, found: Arc<Cached>) {
         let mut shard = self.shard(token.shard);
         if shard.changes == token.changes && !shard.map.contains_key(&found.record.id) {
-            shard.insert(found);
+            shard.insert(found, self.shard_bytes);
         }
     }
 
@@ -134,7 +137,7 @@ impl ObjectCache {
             let mut shard = self.shard(self.index_of(op.id()));
             shard.changes += 1;
             match op {
-                Op::Put(c) => shard.insert(c),
+                Op::Put(c) => shard.insert(c, self.shard_bytes),
                 Op::Remove(id) => shard.remove(&id),
             }
         }
@@ -157,10 +160,13 @@ impl ObjectCache {
 }
 
 impl Shard {
-    fn insert(&mut self, c: Arc<Cached>) {
+    fn insert(&mut self, c: Arc<Cached>, capacity: usize) {
         let cost = c.cost();
         self.remove(&c.record.id);
-        while self.bytes + cost > CAPACITY / SHARDS {
+        if cost > capacity {
+            return;
+        }
+        while self.bytes + cost > capacity {
             let Some(victim) = self.map.keys().next().cloned() else {
                 break;
             };
@@ -199,9 +205,11 @@ mod tests {
         }
     }
 
+    const CAPACITY: usize = 32 << 20;
+
     #[test]
     fn a_read_that_raced_a_write_does_not_put_back_the_older_version() {
-        let cache = ObjectCache::new();
+        let cache = ObjectCache::new(CAPACITY);
         let token = cache.token("a");
         // A write commits version 2 while the read (which saw 1) runs...
         cache.apply([Op::Put(Arc::new(obj("a", 2)))]);
@@ -217,7 +225,7 @@ mod tests {
 
     #[test]
     fn a_clear_drops_everything_and_fills_begun_before_it() {
-        let cache = ObjectCache::new();
+        let cache = ObjectCache::new(CAPACITY);
         cache.apply([Op::Put(Arc::new(obj("a", 1)))]);
         let token = cache.token("b");
         cache.clear();
@@ -227,7 +235,7 @@ mod tests {
 
     #[test]
     fn size_stays_within_capacity() {
-        let cache = ObjectCache::new();
+        let cache = ObjectCache::new(CAPACITY);
         let big = "x".repeat(64 << 10);
         for i in 0..2_000 {
             let mut o = obj(&format!("o{i}"), 1);
@@ -237,5 +245,8 @@ mod tests {
         let total: usize = (0..SHARDS).map(|i| cache.shard(i).bytes).sum();
         assert!(total <= CAPACITY, "{total} bytes kept");
         assert!(total > CAPACITY / 2, "the cache is used: {total} bytes");
+        let none = ObjectCache::new(0);
+        none.apply([Op::Put(Arc::new(obj("a", 1)))]);
+        assert!(none.get("a").is_none(), "a cache of 0 bytes keeps nothing");
     }
 }

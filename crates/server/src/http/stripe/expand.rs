@@ -40,6 +40,11 @@ impl Expand {
     }
 
     /// Whether `path` (or something below it) was asked for.
+    /// Whether nothing is to be expanded.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
     pub fn has(&self, path: &str) -> bool {
         self.0
             .iter()

@@ -16,6 +16,7 @@ pub mod list;
 pub mod params;
 pub mod prices;
 pub mod products;
+pub mod rendered;
 pub mod resource;
 pub mod session_params;
 pub mod session_render;

@@ -17,7 +17,8 @@ use checkout_store::{
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
-fn decode<T: DeserializeOwned>(rec: &Record) -> StripeResult<T> {
+/// A stored object's JSON, decoded.
+pub fn decode<T: DeserializeOwned>(rec: &Record) -> StripeResult<T> {
     serde_json::from_str(&rec.data).map_err(|e| {
         tracing::error!(id = %rec.id, error = %e, "stored object does not decode");
         StripeError::internal()
@@ -25,10 +26,17 @@ fn decode<T: DeserializeOwned>(rec: &Record) -> StripeResult<T> {
 }
 
 fn encode<T: Serialize>(value: &T) -> StripeResult<String> {
-    serde_json::to_string(value).map_err(|e| {
-        tracing::error!(error = %e, "object does not encode");
-        StripeError::internal()
-    })
+    serde_json::to_string(value).map_err(encode_failed)
+}
+
+/// A value as JSON bytes (a response body).
+pub fn encode_vec<T: Serialize>(value: &T) -> StripeResult<Vec<u8>> {
+    serde_json::to_vec(value).map_err(encode_failed)
+}
+
+fn encode_failed(e: serde_json::Error) -> StripeError {
+    tracing::error!(error = %e, "object does not encode");
+    StripeError::internal()
 }
 
 /// Fetch an object or answer `No such {object}: '{id}'`.
@@ -40,10 +48,23 @@ pub async fn load<T: DeserializeOwned>(
     id: &str,
     param: Option<&str>,
 ) -> StripeResult<T> {
-    match state.store.get(&ctx.scope, kind, id).await? {
-        Some(rec) => decode(&rec),
-        None => Err(StripeError::no_such(object, id, param.map(str::to_owned))),
-    }
+    decode(&load_record(state, ctx, kind, object, id, param).await?)
+}
+
+/// [`load`], leaving the stored record (its JSON and version) undecoded.
+pub async fn load_record(
+    state: &AppState,
+    ctx: &Ctx,
+    kind: &str,
+    object: &str,
+    id: &str,
+    param: Option<&str>,
+) -> StripeResult<Record> {
+    state
+        .store
+        .get(&ctx.scope, kind, id)
+        .await?
+        .ok_or_else(|| StripeError::no_such(object, id, param.map(str::to_owned)))
 }
 
 /// Objects a request creates on the side (inline `product_data`,

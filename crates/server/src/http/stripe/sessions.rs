@@ -12,7 +12,9 @@ use super::session_render::{self, SessionDoc, View, ITEM_EXPANDABLE, SESSION_EXP
 use super::{list, products, resource};
 use crate::ids;
 use crate::state::AppState;
+use axum::body::Bytes;
 use axum::extract::{Path, State};
+use axum::http::header::CONTENT_TYPE;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Extension, Json, Router};
@@ -265,8 +267,33 @@ async fn retrieve_session(
 ) -> StripeResult<Response> {
     let expand = Expand::read(&mut p, SESSION_EXPANDABLE)?;
     p.finish()?;
-    let session: Session = resource::load(&state, &ctx, KIND, OBJECT, &id, None).await?;
-    respond(&state, &ctx, &session, &expand).await
+    if !expand.is_empty() {
+        let session: Session = resource::load(&state, &ctx, KIND, OBJECT, &id, None).await?;
+        return respond(&state, &ctx, &session, &expand).await;
+    }
+    // Unexpanded, the body depends only on the stored version and the API
+    // version: render once per version (see `rendered`).
+    let rec = resource::load_record(&state, &ctx, KIND, OBJECT, &id, None).await?;
+    let body = match state.rendered.get(&rec.id, rec.version, &ctx.api_version) {
+        Some(body) => body,
+        None => {
+            let session: Session = resource::decode(&rec)?;
+            let view = View {
+                expand: &expand,
+                api_version: &ctx.api_version,
+                public_url: &state.public_url,
+            };
+            let body = Bytes::from(resource::encode_vec(&SessionDoc {
+                session: &session,
+                view: &view,
+            })?);
+            state
+                .rendered
+                .put(&rec.id, rec.version, &ctx.api_version, body.clone());
+            body
+        }
+    };
+    Ok(([(CONTENT_TYPE, "application/json")], body).into_response())
 }
 
 /// Render a session, loading what its expansions need from the store.
