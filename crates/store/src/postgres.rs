@@ -3,12 +3,16 @@
 //! Read-modify-writes are optimistic (write only if the row's `version` is
 //! still the one read) and fall back to the row lock (`SELECT … FOR
 //! UPDATE`) when the row keeps changing, so updates of one session through
-//! different nodes serialise and none is lost; idempotency keys are claimed by the primary key, so the same key
+//! different nodes serialise and none is lost. An update first tries the
+//! state this node last saw ([`hints`]): one round trip when no other node
+//! wrote since. Idempotency keys are claimed by the primary key, so the same key
 //! sent to two nodes at once runs once. Migrations take sqlx's advisory lock,
 //! so nodes starting together migrate once. The list queries are composed in
 //! [`crate::sql`], shared with SQLite; CockroachDB needs nothing more
 //! than retrying serialisation failures, which its SERIALIZABLE default can
 //! raise (see the README).
+
+mod hints;
 
 use crate::model::*;
 use crate::{
@@ -26,6 +30,8 @@ const OPTIMISTIC_TRIES: u32 = 2;
 pub struct PostgresStore {
     writer: PgPool,
     reader: PgPool,
+    /// What this node last read or wrote of each object.
+    hints: hints::Hints,
 }
 
 impl PostgresStore {
@@ -42,6 +48,7 @@ impl PostgresStore {
         Ok(Self {
             writer: pool.clone(),
             reader: pool,
+            hints: hints::Hints::default(),
         })
     }
 }
@@ -179,6 +186,17 @@ impl PostgresStore {
         let current = read_object(&self.reader, scope, kind, id, false)
             .await?
             .ok_or(StoreError::NotFound)?;
+        self.write_if_current(scope, current, f).await
+    }
+
+    /// Run the closure on `current` and write its change if the row still
+    /// has `current`'s version (`None` if it moved on).
+    async fn write_if_current(
+        &self,
+        scope: &Scope,
+        current: Record,
+        f: &mut Mutator<'_>,
+    ) -> StoreResult<Option<Record>> {
         let change = f(&current).map_err(StoreError::Rejected)?;
         let written = if change.inserts.is_empty() && change.events.is_empty() {
             write_change(&self.writer, &current, &change).await?
@@ -194,6 +212,50 @@ impl PostgresStore {
             written
         };
         Ok(written.then(|| updated(current, change)))
+    }
+
+    /// [`ObjectStore::update`]: the guess, then optimistic, then locked.
+    async fn update_any(
+        &self,
+        scope: &Scope,
+        kind: &str,
+        id: &str,
+        f: &mut Mutator<'_>,
+    ) -> StoreResult<Record> {
+        if let Some(guess) = self.hints.guess(scope, kind, id) {
+            match self.write_if_current(scope, guess, &mut *f).await {
+                Ok(Some(done)) => return Ok(done),
+                // The guess was stale (the closure may also have rejected
+                // an old state): read the row and go on as without one.
+                Ok(None) | Err(StoreError::Rejected(_) | StoreError::Retryable(_)) => {}
+                Err(e) => return Err(e),
+            }
+        }
+        // Optimistic first (the common case: nobody else is writing this
+        // object); a row that keeps moving under us gets the row lock,
+        // which guarantees progress. The closure may run more than once:
+        // it only computes a change from the record it is given.
+        for _ in 0..OPTIMISTIC_TRIES {
+            match self.update_optimistic(scope, kind, id, &mut *f).await {
+                Ok(Some(done)) => return Ok(done),
+                Ok(None) | Err(StoreError::Retryable(_)) => {}
+                Err(e) => return Err(e),
+            }
+        }
+        // Serialization failures (CockroachDB's SERIALIZABLE, or a
+        // deadlock) abort the whole transaction, so rerunning it,
+        // closure included, is safe.
+        let mut attempt = 0;
+        loop {
+            match self.update_once(scope, kind, id, &mut *f).await {
+                Err(StoreError::Retryable(e)) if attempt < crate::sql::MAX_RETRIES => {
+                    attempt += 1;
+                    tracing::debug!(error = %e, attempt, "retrying a conflicted transaction");
+                    tokio::time::sleep(crate::sql::retry_pause(attempt)).await;
+                }
+                other => return other,
+            }
+        }
     }
 
     /// The locked read-modify-write: the row lock (`FOR UPDATE`) makes it
@@ -357,7 +419,12 @@ impl ObjectStore for PostgresStore {
     }
 
     async fn get(&self, scope: &Scope, kind: &str, id: &str) -> StoreResult<Option<Record>> {
-        read_object(&self.reader, scope, kind, id, false).await
+        let found = read_object(&self.reader, scope, kind, id, false).await?;
+        if let Some(record) = &found {
+            // What is read is often updated next (a retrieve, then an update).
+            self.hints.remember(scope, kind, record);
+        }
+        Ok(found)
     }
 
     async fn get_any(&self, kind: &str, id: &str) -> StoreResult<Option<(Scope, Record)>> {
@@ -388,6 +455,7 @@ impl ObjectStore for PostgresStore {
         .bind(kind)
         .execute(&self.writer)
         .await?;
+        self.hints.forget(id);
         Ok(done.rows_affected() == 1)
     }
 
@@ -398,31 +466,12 @@ impl ObjectStore for PostgresStore {
         id: &str,
         f: &mut Mutator<'_>,
     ) -> StoreResult<Record> {
-        // Optimistic first (the common case: nobody else is writing this
-        // object); a row that keeps moving under us gets the row lock,
-        // which guarantees progress. The closure may run more than once:
-        // it only computes a change from the record it is given.
-        for _ in 0..OPTIMISTIC_TRIES {
-            match self.update_optimistic(scope, kind, id, &mut *f).await {
-                Ok(Some(done)) => return Ok(done),
-                Ok(None) | Err(StoreError::Retryable(_)) => {}
-                Err(e) => return Err(e),
-            }
+        let done = self.update_any(scope, kind, id, f).await;
+        match &done {
+            Ok(record) => self.hints.remember(scope, kind, record),
+            Err(_) => self.hints.forget(id),
         }
-        // Serialization failures (CockroachDB's SERIALIZABLE, or a
-        // deadlock) abort the whole transaction, so rerunning it,
-        // closure included, is safe.
-        let mut attempt = 0;
-        loop {
-            match self.update_once(scope, kind, id, &mut *f).await {
-                Err(StoreError::Retryable(e)) if attempt < crate::sql::MAX_RETRIES => {
-                    attempt += 1;
-                    tracing::debug!(error = %e, attempt, "retrying a conflicted transaction");
-                    tokio::time::sleep(crate::sql::retry_pause(attempt)).await;
-                }
-                other => return other,
-            }
-        }
+        done
     }
 
     async fn due(&self, kind: &str, real_now: i64, limit: i64) -> StoreResult<Vec<Due>> {
