@@ -14,10 +14,11 @@ use quick_cache::sync::Cache;
 use quick_cache::Weighter;
 use std::sync::Arc;
 
-/// Bytes of rendered sessions kept at most: about 6,000 sessions of 2.5 KiB.
-const CAPACITY: u64 = 16 << 20;
+/// Bytes of rendered sessions kept at most: about 12,000 sessions of
+/// 2.6 KiB, as many as the SQLite cache's default 32 MiB holds.
+const CAPACITY: u64 = 32 << 20;
 /// Sessions kept at most (an estimate `quick_cache` sizes itself by).
-const ITEMS: usize = 8_192;
+const ITEMS: usize = 12_288;
 
 struct Entry {
     version: i64,
