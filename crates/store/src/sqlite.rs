@@ -208,8 +208,9 @@ struct Checkpointer {
 }
 
 /// WAL size (in pages) at which the writer asks for a RESTART: 64 MiB of
-/// 4 KiB pages. A RESTART costs the writer a pause of about 30 ms here
-/// (mostly the checkpoint's fsyncs): under the benchmark's sustained creates
+/// 4 KiB pages. A RESTART costs the writer a pause of about 30 ms on one
+/// benchmark host and 130–650 ms on another with a slower disk (mostly the
+/// checkpoint's fsyncs; 256 MiB did not lower the p99 there either): under the benchmark's sustained creates
 /// (13,000/s, 140 MB/s of WAL) that is twice a second, and it is what puts
 /// the p99 of writes at concurrency 64 above 10 ms when the WAL fills fast
 /// (BENCHMARKS.md). 256 MiB made each pause 70–90 ms instead. Syncing the
