@@ -122,6 +122,20 @@ async fn read_object<'e>(
     row.as_ref().map(record).transpose()
 }
 
+type PgQuery<'q> = sqlx::query::Query<'q, Postgres, sqlx::postgres::PgArguments>;
+
+/// Bind the filter columns, in the order of [`Index`]'s fields.
+fn bind_index<'q>(query: PgQuery<'q>, i: &'q Index) -> PgQuery<'q> {
+    query
+        .bind(&i.status)
+        .bind(&i.email)
+        .bind(&i.customer)
+        .bind(&i.payment_intent)
+        .bind(&i.payment_link)
+        .bind(&i.subscription)
+        .bind(i.expires_at)
+}
+
 /// Write `change` over the object if it still has `current`'s version;
 /// whether it did.
 async fn write_change<'e>(
@@ -129,22 +143,15 @@ async fn write_change<'e>(
     current: &Record,
     change: &Change,
 ) -> StoreResult<bool> {
-    let i = &change.index;
-    let done = sqlx::query(
+    let update = sqlx::query(
         "UPDATE objects SET version = version + 1, status = $1, email = $2, customer = $3, payment_intent = $4, payment_link = $5, subscription = $6, expires_at = $7, data = $8 WHERE id = $9 AND version = $10",
-    )
-    .bind(&i.status)
-    .bind(&i.email)
-    .bind(&i.customer)
-    .bind(&i.payment_intent)
-    .bind(&i.payment_link)
-    .bind(&i.subscription)
-    .bind(i.expires_at)
-    .bind(&change.data)
-    .bind(&current.id)
-    .bind(current.version)
-    .execute(exec)
-    .await?;
+    );
+    let done = bind_index(update, &change.index)
+        .bind(&change.data)
+        .bind(&current.id)
+        .bind(current.version)
+        .execute(exec)
+        .await?;
     Ok(done.rows_affected() == 1)
 }
 
@@ -393,8 +400,7 @@ impl ObjectStore for PostgresStore {
         for o in &also {
             insert_plain(&mut tx, scope, o).await?;
         }
-        let i = &obj.index;
-        sqlx::query(
+        let insert = sqlx::query(
             "INSERT INTO objects (id, account_id, livemode, kind, created, version, status, email, customer, payment_intent, payment_link, subscription, expires_at, data) \
              VALUES ($1, $2, $3, $4, $5, 1, $6, $7, $8, $9, $10, $11, $12, $13)",
         )
@@ -402,17 +408,11 @@ impl ObjectStore for PostgresStore {
         .bind(&scope.account)
         .bind(scope.livemode)
         .bind(obj.kind)
-        .bind(obj.created)
-        .bind(&i.status)
-        .bind(&i.email)
-        .bind(&i.customer)
-        .bind(&i.payment_intent)
-        .bind(&i.payment_link)
-        .bind(&i.subscription)
-        .bind(i.expires_at)
-        .bind(&obj.data)
-        .execute(&mut *tx)
-        .await?;
+        .bind(obj.created);
+        bind_index(insert, &obj.index)
+            .bind(&obj.data)
+            .execute(&mut *tx)
+            .await?;
         insert_events(&mut tx, scope, &events).await?;
         tx.commit().await?;
         Ok(())

@@ -39,12 +39,12 @@ impl Expand {
         Ok(Expand(paths))
     }
 
-    /// Whether `path` (or something below it) was asked for.
     /// Whether nothing is to be expanded.
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
     }
 
+    /// Whether `path` (or something below it) was asked for.
     pub fn has(&self, path: &str) -> bool {
         self.0
             .iter()

@@ -58,16 +58,32 @@ pub fn index(s: &Session) -> Index {
     }
 }
 
+/// How a request wants its sessions rendered.
+fn view<'a>(state: &'a AppState, ctx: &'a Ctx, expand: &'a Expand) -> View<'a> {
+    View {
+        expand,
+        api_version: &ctx.api_version,
+        public_url: &state.public_url,
+    }
+}
+
 /// Render a session for a request.
 pub fn render(state: &AppState, ctx: &Ctx, s: &Session, expand: &Expand) -> Value {
-    session_render::session(
-        s,
-        &View {
-            expand,
-            api_version: &ctx.api_version,
-            public_url: &state.public_url,
-        },
-    )
+    session_render::session(s, &view(state, ctx, expand))
+}
+
+/// A session serialised straight into a JSON response body.
+fn body(state: &AppState, ctx: &Ctx, s: &Session, expand: &Expand) -> StripeResult<Bytes> {
+    let view = view(state, ctx, expand);
+    let doc = SessionDoc {
+        session: s,
+        view: &view,
+    };
+    Ok(Bytes::from(resource::encode_vec(&doc)?))
+}
+
+fn json_response(body: Bytes) -> Response {
+    ([(CONTENT_TYPE, "application/json")], body).into_response()
 }
 
 /// A session event (`checkout.session.completed`, `.expired`); its object
@@ -278,22 +294,14 @@ async fn retrieve_session(
         Some(body) => body,
         None => {
             let session: Session = resource::decode(&rec)?;
-            let view = View {
-                expand: &expand,
-                api_version: &ctx.api_version,
-                public_url: &state.public_url,
-            };
-            let body = Bytes::from(resource::encode_vec(&SessionDoc {
-                session: &session,
-                view: &view,
-            })?);
+            let body = body(&state, &ctx, &session, &expand)?;
             state
                 .rendered
                 .put(&rec.id, rec.version, &ctx.api_version, body.clone());
             body
         }
     };
-    Ok(([(CONTENT_TYPE, "application/json")], body).into_response())
+    Ok(json_response(body))
 }
 
 /// Render a session, loading what its expansions need from the store.
@@ -308,16 +316,7 @@ pub async fn respond(
     if expand.has("line_items.data.price.product") {
         return Ok(Json(render_loaded(state, ctx, s, expand).await?).into_response());
     }
-    let view = View {
-        expand,
-        api_version: &ctx.api_version,
-        public_url: &state.public_url,
-    };
-    Ok(Json(SessionDoc {
-        session: s,
-        view: &view,
-    })
-    .into_response())
+    Ok(json_response(body(state, ctx, s, expand)?))
 }
 
 async fn render_loaded(
