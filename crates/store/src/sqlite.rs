@@ -14,6 +14,10 @@
 //!   to `--db-acquire-timeout-ms`, then 503) instead of failing. Writes that
 //!   arrive together share one transaction and one `COMMIT` (group commit,
 //!   see [`SqliteStore::write`]); each is acknowledged after that commit.
+//!   An update works out its change (decode, change, encode) before it
+//!   takes the writer, which then only checks the object's version and
+//!   stores it ([`SqliteStore::early`]): the writer holds the lock for the
+//!   SQL alone, and the rest runs on both cores.
 //! - **Reads** take an idle read-only connection from a small stack (one is
 //!   opened when none is idle; at most as many exist as threads read at
 //!   once) and run concurrently with the writer under WAL.
@@ -306,6 +310,33 @@ impl SqliteStore {
         Ok(found)
     }
 
+    /// An update's change, worked out before it takes the writer.
+    ///
+    /// Decoding the object, changing it and encoding it again (`f`) is most
+    /// of an update's work and needs no lock, so while this store alone
+    /// writes the file (its cache is then exact) `f` runs here first, on
+    /// the committed object, in parallel with other writes. The writer then
+    /// only checks that the object is still at that version and stores the
+    /// result ([`update_in`]). If another write changed it meanwhile, or `f`
+    /// refused this state, `f` runs again under the writer on what is
+    /// current there: `f` may run twice (as on PostgreSQL, which retries),
+    /// and only its last result is stored.
+    async fn early(
+        &self,
+        scope: &Scope,
+        kind: &str,
+        id: &str,
+        f: &mut Mutator<'_>,
+    ) -> StoreResult<Option<Early>> {
+        if !self.sole() {
+            return Ok(None);
+        }
+        Ok(match self.object(id).await? {
+            Some(seen) if seen.is(scope, kind) => f(&seen.record).ok().map(|change| (seen, change)),
+            _ => None,
+        })
+    }
+
     /// Run `f` on a read connection.
     async fn read<R>(&self, f: impl FnOnce(&Connection) -> StoreResult<R>) -> StoreResult<R> {
         match &self.readers {
@@ -431,6 +462,10 @@ impl SqliteStore {
             .map_err(|_| StoreError::Unavailable("timed out waiting for the SQLite writer".into()))
     }
 }
+
+/// An update's change worked out before the writer, and the object it
+/// started from ([`SqliteStore::early`]).
+type Early = (Arc<Cached>, Change);
 
 /// Writes of one group commit at most.
 const MAX_BATCH: usize = 32;
@@ -697,21 +732,30 @@ fn insert_events(tx: &Connection, scope: &Scope, events: &[NewEvent]) -> StoreRe
 }
 
 /// The read-modify-write of [`ObjectStore::update`], inside the writer's
-/// transaction. An update that leaves every filter column as it was
-/// rewrites only `data` and `version`: SQLite would otherwise rewrite the
-/// entries of every index naming a column in the `SET` list.
+/// transaction, storing the `early` change if the object is still the one
+/// it was worked out from. An update that leaves every filter column as it
+/// was rewrites only `data` and `version`: SQLite would otherwise rewrite
+/// the entries of every index naming a column in the `SET` list.
 fn update_in(
     tx: &mut Tx<'_>,
     scope: &Scope,
     kind: &str,
     id: &str,
     f: &mut Mutator<'_>,
+    early: Option<Early>,
 ) -> StoreResult<Record> {
     let current = tx
         .object(id)?
         .filter(|c| c.is(scope, kind))
         .ok_or(StoreError::NotFound)?;
-    let change = f(&current.record).map_err(StoreError::Rejected)?;
+    let change = match early {
+        Some((seen, change))
+            if seen.seq == current.seq && seen.record.version == current.record.version =>
+        {
+            change
+        }
+        _ => f(&current.record).map_err(StoreError::Rejected)?,
+    };
     if change.index == current.index {
         tx.prepare_cached("UPDATE objects SET version = version + 1, data = ?1 WHERE seq = ?2")?
             .execute(params![change.data, current.seq])?;
@@ -909,7 +953,9 @@ impl ObjectStore for SqliteStore {
         id: &str,
         f: &mut Mutator<'_>,
     ) -> StoreResult<Record> {
-        self.write(|tx| update_in(tx, scope, kind, id, f)).await
+        let early = self.early(scope, kind, id, f).await?;
+        self.write(|tx| update_in(tx, scope, kind, id, f, early))
+            .await
     }
 
     async fn due(&self, kind: &str, real_now: i64, limit: i64) -> StoreResult<Vec<Due>> {
@@ -1345,6 +1391,57 @@ mod tests {
             })
             .await
             .unwrap()
+    }
+
+    /// Updates worked out before the writer ([`SqliteStore::early`]) and
+    /// raced by others are redone on the current state: many concurrent
+    /// increments of one object lose none.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn concurrent_updates_of_one_object_lose_none() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}", dir.path().join("t.db").display());
+        let store = Arc::new(
+            SqliteStore::connect(&url, &PoolOptions::default())
+                .await
+                .unwrap(),
+        );
+        store.migrate().await.unwrap();
+        let scope = Scope {
+            account: "acct_t".into(),
+            livemode: false,
+        };
+        store.ensure_account(&scope.account, 0).await.unwrap();
+        store
+            .insert(&scope, thing("t_1", 0), Vec::new())
+            .await
+            .unwrap();
+        let calls = Arc::new(AtomicUsize::new(0));
+        let tasks = (0..32).map(|_| {
+            let (store, scope, calls) = (store.clone(), scope.clone(), calls.clone());
+            tokio::spawn(async move {
+                for _ in 0..20 {
+                    store
+                        .update(&scope, "thing", "t_1", &mut |r: &Record| {
+                            calls.fetch_add(1, Ordering::SeqCst);
+                            let n: serde_json::Value = serde_json::from_str(&r.data).unwrap();
+                            Ok(Change {
+                                data: format!("{{\"n\":{}}}", n["n"].as_i64().unwrap() + 1),
+                                index: Index::default(),
+                                events: Vec::new(),
+                                inserts: Vec::new(),
+                            })
+                        })
+                        .await
+                        .unwrap();
+                }
+            })
+        });
+        futures_join(tasks).await;
+        let got = store.get(&scope, "thing", "t_1").await.unwrap().unwrap();
+        assert_eq!(got.data, "{\"n\":640}");
+        assert_eq!(got.version, 641);
+        // Some early changes were raced and redone: the test saw the race.
+        assert!(calls.load(Ordering::SeqCst) > 640);
     }
 
     /// The cache answers a store alone on its file; two stores on one file
