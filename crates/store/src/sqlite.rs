@@ -21,11 +21,11 @@
 //! - **Reads** take an idle read-only connection from a small stack (one is
 //!   opened when none is idle; at most as many exist as threads read at
 //!   once) and run concurrently with the writer under WAL.
-//! - **Checkpoints** run on a background thread (`wal_checkpoint(PASSIVE)`
-//!   every 50 ms) instead of inside whichever commit crosses the WAL's size
-//!   threshold, so no request waits for a checkpoint's disk writes; under
-//!   sustained writes the writer pauses briefly for a RESTART once the WAL
-//!   reaches 64 MiB, so the WAL stays bounded (see [`checkpoint_loop`]).
+//! - **Checkpoints** run on a background thread instead of inside whichever
+//!   commit crosses the WAL's size threshold, so no request waits for a
+//!   checkpoint's disk writes; the WAL starts over in a lull once past
+//!   64 MiB, and only writes that never pause make the writer wait, briefly,
+//!   at 1 GiB ([`checkpoint`]).
 //! - **Objects** lately read or written are kept in memory ([`cache`]), so
 //!   a read or update of a hot session skips SQLite's lookup, exactly: the
 //!   cache takes writes once committed, and answers only while no other
@@ -38,6 +38,7 @@
 //! would also cover that, at one fsync per commit.
 
 mod cache;
+mod checkpoint;
 mod peers;
 
 use crate::model::*;
@@ -47,12 +48,12 @@ use crate::{
 };
 use async_trait::async_trait;
 use cache::{Cached, ObjectCache, Op};
+use checkpoint::Checkpointer;
 use peers::Peers;
 use rusqlite::types::Value;
 use rusqlite::{params, params_from_iter, Connection, OpenFlags, OptionalExtension, Row};
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicI64, AtomicUsize, Ordering};
-use std::sync::mpsc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::sync::Mutex as SyncMutex;
 use std::time::Duration;
@@ -62,8 +63,6 @@ use tokio::sync::oneshot;
 const SCHEMA_VERSION: i64 = 1;
 /// How long a read waits for another process's lock before failing.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
-/// How often the background thread checkpoints the WAL.
-const CHECKPOINT_EVERY: Duration = Duration::from_millis(50);
 
 /// SQLite-backed [`Store`].
 pub struct SqliteStore {
@@ -151,81 +150,6 @@ fn open(path: &std::path::Path, role: Role) -> StoreResult<Connection> {
     Ok(conn)
 }
 
-/// Checkpoint the WAL every [`CHECKPOINT_EVERY`], and restart it when the
-/// writer asks, until the writer's [`Checkpointer`] is dropped.
-///
-/// PASSIVE never waits for readers or the writer: it copies what it can.
-/// But it can never make the WAL start over while writes keep coming,
-/// because some reader always still reads from its newest frames (SQLite's
-/// "checkpoint starvation": the WAL grew by 5 GB in 40 s of creates). So
-/// once the WAL holds [`RESTART_AT`] frames, the writer pauses between two
-/// transactions and asks for a RESTART, which copies the rest and waits
-/// (microseconds) for readers to leave the WAL; the next write then starts
-/// the WAL from its beginning.
-fn checkpoint_loop(
-    path: PathBuf,
-    requests: mpsc::Receiver<oneshot::Sender<()>>,
-    frames: Arc<AtomicI64>,
-) {
-    let mut conn = None;
-    loop {
-        let restart = match requests.recv_timeout(CHECKPOINT_EVERY) {
-            Ok(reply) => Some(reply),
-            Err(mpsc::RecvTimeoutError::Timeout) => None,
-            Err(mpsc::RecvTimeoutError::Disconnected) => return,
-        };
-        if conn.is_none() {
-            conn = open(&path, Role::Checkpointer).ok();
-        }
-        if let Some(c) = &conn {
-            let mode = if restart.is_some() {
-                "RESTART"
-            } else {
-                "PASSIVE"
-            };
-            // (busy, frames in the WAL, frames copied); -1 when not WAL.
-            let started = std::time::Instant::now();
-            let done = c.query_row(&format!("PRAGMA wal_checkpoint({mode})"), [], |r| {
-                r.get::<_, i64>(1)
-            });
-            tracing::debug!(
-                mode,
-                micros = started.elapsed().as_micros() as u64,
-                "WAL checkpoint"
-            );
-            match done {
-                Ok(log) => frames.store(if restart.is_some() { 0 } else { log }, Ordering::Relaxed),
-                Err(e) => tracing::debug!(error = %e, mode, "WAL checkpoint"),
-            }
-        }
-        if let Some(reply) = restart {
-            let _ = reply.send(());
-        }
-    }
-}
-
-/// The writer's line to the checkpoint thread; dropping it stops the thread.
-struct Checkpointer {
-    requests: mpsc::Sender<oneshot::Sender<()>>,
-    /// Frames in the WAL at the last checkpoint.
-    frames: Arc<AtomicI64>,
-}
-
-/// WAL size (in pages) at which the writer asks for a RESTART: 64 MiB of
-/// 4 KiB pages. A RESTART costs the writer a pause of about 30 ms on one
-/// benchmark host and 130–650 ms on another with a slower disk (mostly the
-/// checkpoint's fsyncs; 256 MiB did not lower the p99 there either): under the benchmark's sustained creates
-/// (13,000/s, 140 MB/s of WAL) that is twice a second, and it is what puts
-/// the p99 of writes at concurrency 64 above 10 ms when the WAL fills fast
-/// (BENCHMARKS.md). 256 MiB made each pause 70–90 ms instead. Syncing the
-/// database file after every PASSIVE cut the pause to 15–25 ms but stalled
-/// the writer far more often (its p99 at concurrency 64 went from 8 to
-/// 55 ms), so it was reverted.
-const RESTART_AT: i64 = 16_384;
-/// Longest pause of the writer for a RESTART; past it writes go on (the
-/// checkpoint then finishes or fails on its own).
-const RESTART_WAIT: Duration = Duration::from_secs(2);
-
 /// The file a `sqlite:` URL names, or `None` for an in-memory database.
 fn file_of(url: &str) -> Option<PathBuf> {
     let rest = url.strip_prefix("sqlite:").unwrap_or(url);
@@ -263,16 +187,10 @@ impl SqliteStore {
             ))
         })?;
         let writer = open(&path, Role::Writer)?;
-        let (requests, received) = mpsc::channel();
-        let frames = Arc::new(AtomicI64::new(0));
-        let (thread_path, thread_frames) = (path.clone(), frames.clone());
-        std::thread::Builder::new()
-            .name("sqlite-checkpoint".into())
-            .spawn(move || checkpoint_loop(thread_path, received, thread_frames))
-            .map_err(|e| StoreError::Config(format!("cannot start the checkpoint thread: {e}")))?;
+        let checkpointer = Checkpointer::start(&path)?;
         let cache = Arc::new(ObjectCache::new(options.cache_bytes));
         let mut writer = Writer::new(writer, cache.clone());
-        writer.checkpointer = Some(Checkpointer { requests, frames });
+        writer.checkpointer = Some(checkpointer);
         Ok(Self {
             writer: tokio::sync::Mutex::new(writer),
             queued: AtomicUsize::new(0),
@@ -302,6 +220,11 @@ impl SqliteStore {
                 return Ok(Some(found));
             }
         }
+        self.fetch(id).await
+    }
+
+    /// One object by id from SQLite, then cached.
+    async fn fetch(&self, id: &str) -> StoreResult<Option<Arc<Cached>>> {
         let token = self.cache.token(id);
         let found = self.read(|conn| load(conn, id)).await?.map(Arc::new);
         if let Some(c) = &found {
@@ -313,14 +236,16 @@ impl SqliteStore {
     /// An update's change, worked out before it takes the writer.
     ///
     /// Decoding the object, changing it and encoding it again (`f`) is most
-    /// of an update's work and needs no lock, so while this store alone
-    /// writes the file (its cache is then exact) `f` runs here first, on
-    /// the committed object, in parallel with other writes. The writer then
-    /// only checks that the object is still at that version and stores the
-    /// result ([`update_in`]). If another write changed it meanwhile, or `f`
-    /// refused this state, `f` runs again under the writer on what is
-    /// current there: `f` may run twice (as on PostgreSQL, which retries),
-    /// and only its last result is stored.
+    /// of an update's work and needs no lock, so `f` runs here first, on
+    /// the object as last seen (cached, or else read), in parallel with
+    /// other writes. The writer then only checks that the object is still
+    /// at that version and stores the result ([`update_in`]). If another
+    /// write changed it meanwhile, or `f` refused this state, `f` runs again
+    /// under the writer on what is current there: `f` may run twice (as on
+    /// PostgreSQL, which retries), and only its last result is stored.
+    ///
+    /// Only that check under the writer needs to know whether another
+    /// store shares the file; what is read here may be stale.
     async fn early(
         &self,
         scope: &Scope,
@@ -328,10 +253,11 @@ impl SqliteStore {
         id: &str,
         f: &mut Mutator<'_>,
     ) -> StoreResult<Option<Early>> {
-        if !self.sole() {
-            return Ok(None);
-        }
-        Ok(match self.object(id).await? {
+        let seen = match self.cache.get(id) {
+            Some(found) => Some(found),
+            None => self.fetch(id).await?,
+        };
+        Ok(match seen {
             Some(seen) if seen.is(scope, kind) => f(&seen.record).ok().map(|change| (seen, change)),
             _ => None,
         })
@@ -438,20 +364,12 @@ impl SqliteStore {
         }
     }
 
-    /// Commit the open batch; then, between two transactions, let the
-    /// checkpoint thread restart a WAL that grew past [`RESTART_AT`].
+    /// Commit the open batch; then, between two transactions, tell the
+    /// checkpoint thread (which may make the writer wait for a RESTART).
     async fn commit(w: &mut Writer) -> StoreResult<()> {
         w.commit()?;
-        let Some(c) = &w.checkpointer else {
-            return Ok(());
-        };
-        if c.frames.load(Ordering::Relaxed) >= RESTART_AT {
-            let (reply, done) = oneshot::channel();
-            if c.requests.send(reply).is_ok() {
-                // Other writes wait (parked) meanwhile.
-                let _ = tokio::time::timeout(RESTART_WAIT, done).await;
-            }
-            c.frames.store(0, Ordering::Relaxed);
+        if let Some(c) = &w.checkpointer {
+            c.after_commit().await;
         }
         Ok(())
     }
