@@ -556,6 +556,56 @@ def measure(target, label: dict, scenario: str, data: Path, key: str,
         results.append(row)
 
 
+# The one statement each operation needs, by primary key, for pgbench.
+PG_ALONE = {
+    "retrieve": "SELECT id, created, version, data FROM objects WHERE seq = :s;",
+    "metadata": "UPDATE objects SET version = version + 1, data = data WHERE seq = :s;",
+}
+
+
+def pgbench_bin() -> str | None:
+    found = shutil.which("pgbench")
+    if found:
+        return found
+    versions = sorted(Path("/usr/lib/postgresql").glob("*/bin/pgbench")) if Path("/usr/lib/postgresql").is_dir() else []
+    return str(versions[-1]) if versions else None
+
+
+def pg_alone(cfg: Config, alone: list, failures: list) -> None:
+    """PostgreSQL by itself on the configuration's database: pgbench runs
+    the statement of a retrieve and of a metadata update, by primary key
+    on random stored sessions, at each concurrency. That rate bounds what
+    any server answering over HTTP and querying PostgreSQL once per
+    request can reach on these cores (see the report's section)."""
+    pgbench = pgbench_bin()
+    if not pgbench or not cfg.pg_db:
+        failures.append("pgbench not found: PostgreSQL alone was not measured")
+        return
+    lo, hi = psql("SELECT min(seq), max(seq) FROM objects WHERE kind = 'checkout.session'", cfg.pg_db).split("|")
+    for scenario, statement in PG_ALONE.items():
+        if scenario not in SCENARIOS:
+            continue
+        script = cfg.dir / f"pgbench-{scenario}.sql"
+        script.write_text(f"\\set s random({lo}, {hi})\n{statement}\n")
+        for conc in CONCURRENCY:
+            what = f"PostgreSQL alone {cfg.size:,} {scenario} c{conc}"
+            try:
+                p = run([pgbench, "-n", "-M", "prepared", "-c", str(conc), "-j", str(WRK_THREADS),
+                         "-T", str(SECONDS), "-f", str(script), f"{PG_URL}/{cfg.pg_db}"],
+                        timeout=SECONDS + 120, capture_output=True, text=True)
+                tps = float(re.search(r"^tps = ([\d.]+)", p.stdout, re.M).group(1))
+                lat = float(re.search(r"^latency average = ([\d.]+) ms", p.stdout, re.M).group(1))
+                failed = re.search(r"^number of failed transactions: (\d+)", p.stdout, re.M)
+                if failed and int(failed.group(1)):
+                    raise BenchError(f"{what}: {failed.group(1)} failed transactions")
+            except (BenchError, subprocess.SubprocessError, OSError, AttributeError) as e:
+                failures.append(f"{what}: {e}")
+                log(f"FAILED {what}: {e}")
+                continue
+            alone.append(dict(size=cfg.size, scenario=scenario, conc=conc, rps=tps, latency=lat))
+            log(f"{what}: {tps:.0f} transactions/s, latency average {lat:.2f} ms")
+
+
 def profile(cfg: Config, scenario: str) -> str:
     """A system-wide perf profile (cpu-clock: this VM has no hardware
     counters) while wrk runs the scenario; returns its Markdown summary."""
@@ -650,7 +700,7 @@ def machine() -> dict:
     return facts
 
 
-def targets(rows: list[dict]) -> list[tuple[str, str, str]]:
+def targets(rows: list[dict], alone=()) -> list[tuple[str, str, str]]:
     """(target, verdict, detail) for every target of the issue."""
     ok = [r for r in rows if "failed" not in r]
 
@@ -699,6 +749,15 @@ def targets(rows: list[dict]) -> list[tuple[str, str, str]]:
             lo, hi = f"{min(by_cpu):.2f}", f"{max(by_cpu):.2f}"
             span = lo if lo == hi else f"{lo}–{hi}"
             out[-1] = (n, v, d + f"; by CPU per request (load-independent): {span}×")
+        ceilings = [c for r in cd if r["scenario"] in scenarios and r["store"] == "postgres" and "postgres" in stores
+                    for c in [ceiling(list(alone), floor, r["scenario"], r["size"], r["conc"])] if c]
+        if ceilings and out:
+            n, v, d = out[-1]
+            lo, hi = f"{min(ceilings):.2f}", f"{max(ceilings):.2f}"
+            span = lo if lo == hi else f"{lo}–{hi}"
+            beyond = " (the target is above it: it cannot be met on this machine)" if max(ceilings) < bound else ""
+            out[-1] = (n, v, d + f"; ceiling of any PostgreSQL-backed server here (PostgreSQL alone, "
+                             f"see below): {span}×{beyond}")
 
     floor_ratio(("retrieve",), ("sqlite", "postgres"), 0.5, "retrieve ≥ 0.5 × floor")
     floor_ratio(("metadata",), ("sqlite",), 0.3, "metadata update ≥ 0.3 × floor (SQLite)")
@@ -782,8 +841,55 @@ rusqlite store has no `.await` inside a transaction at all). A restart
 listed here is a new defect to investigate."""
 
 
+def ceiling(alone: list[dict], floor: dict, scenario: str, size, conc: int) -> float | None:
+    """The most a PostgreSQL-backed server can reach here, over the floor:
+    it spends at least the floor's CPU per request plus PostgreSQL's (as
+    pgbench measured it, with PostgreSQL's own lean C client), on the same
+    cores, so its rate is at most 1 / (1/floor + 1/pgbench); over the
+    floor that is pgbench / (floor + pgbench). Updates use the metadata
+    statement."""
+    sql = "retrieve" if scenario == "retrieve" else "metadata"
+    a = next((r for r in alone if (r["size"], r["scenario"], r["conc"]) == (size, sql, conc)), None)
+    f = floor.get((scenario, conc))
+    return a["rps"] / (f + a["rps"]) if a and f else None
+
+
+def alone_table(alone: list[dict], rows: list[dict]) -> str:
+    floor = {(r["scenario"], r["conc"]): r["rps"] for r in rows if "failed" not in r and r["server"] == "floor"}
+    cd = {(r["size"], r["scenario"], r["conc"]): r["rps"] for r in rows
+          if "failed" not in r and r["server"] == "checkoutd" and r.get("store") == "postgres"}
+    lines = ["| stored | statement of | c | PostgreSQL alone, transactions/s | latency average ms "
+             "| ceiling × floor | checkoutd × floor | checkoutd × ceiling |",
+             "|---:|---|---:|---:|---:|---:|---:|---:|"]
+    for a in sorted(alone, key=lambda r: (r["size"], r["scenario"] != "retrieve", r["conc"])):
+        scenario = a["scenario"]
+        c = ceiling(alone, floor, scenario, a["size"], a["conc"])
+        f = floor.get((scenario, a["conc"]))
+        mine = cd.get((a["size"], scenario, a["conc"]))
+        lines.append(
+            f"| {a['size']:,} | {TITLES[scenario]} | {a['conc']} | {fmt_rps(a['rps'])} | {a['latency']:.2f} | "
+            f"{f'{c:.2f}' if c else '—'} | {f'{mine / f:.2f}' if mine and f else '—'} | "
+            f"{f'{mine / f / c:.2f}' if mine and f and c else '—'} |")
+    return "\n".join(lines)
+
+
+ALONE_TEXT = """\
+What PostgreSQL itself can do on this machine, for comparison with the
+PostgreSQL targets. pgbench (PostgreSQL's own C client, prepared
+statements, 2 threads) runs only the statement an operation needs, by
+primary key on random stored sessions, on the same database, for the same
+seconds and concurrency: a retrieve's `SELECT`, and a metadata update's
+`UPDATE` (each its own transaction, committed with `synchronous_commit =
+on`). No HTTP, no JSON. A server that answers over HTTP and queries
+PostgreSQL once per request spends at least the floor's CPU per request
+plus PostgreSQL's, on the same two cores, so it reaches at most
+1 / (1/floor + 1/pgbench) requests per second: the **ceiling**, shown over
+the floor. A target above the ceiling cannot be met on this machine by
+any server design that keeps its state in PostgreSQL."""
+
+
 def report(rows, facts, notes, profiles, failures, command, started, load_before, load_after, seeds, ls_info,
-           wedges=()) -> str:
+           wedges=(), alone=()) -> str:
     prev = OUTPUT.read_text() if OUTPUT.exists() else ""
     m = re.search(re.escape(ANALYSIS_BEGIN) + r"(.*?)" + re.escape(ANALYSIS_END), prev, re.S)
     analysis = m.group(1).strip() if m else "_No analysis written for this run yet._"
@@ -836,8 +942,10 @@ def report(rows, facts, notes, profiles, failures, command, started, load_before
         "| target | verdict | detail |",
         "|---|---|---|",
     ]
-    for name, v, d in targets(rows):
+    for name, v, d in targets(rows, alone):
         out.append(f"| {name} | {v} | {d} |")
+    if alone:
+        out += ["", "## PostgreSQL alone: the ceiling here", "", ALONE_TEXT, "", alone_table(list(alone), rows)]
     if failures:
         out += ["", "## Failed runs", ""] + [f"- {f}" for f in failures]
     if wedges:
@@ -863,7 +971,7 @@ def report_only(path: str) -> int:
     globals().update(d.get("settings", {}))
     text = report(d["rows"], d["facts"], d["notes"], {i: p for i, p in enumerate(d["profiles"])},
                   d["failures"], d["command"], datetime.datetime.fromisoformat(d["started"]),
-                  d["load_before"], d["load_after"], d["seeds"], d["ls_info"], d["wedges"])
+                  d["load_before"], d["load_after"], d["seeds"], d["ls_info"], d["wedges"], d.get("alone", []))
     OUTPUT.write_text(text)
     print(table(d["rows"]))
     print(f"wrote {OUTPUT}")
@@ -889,6 +997,7 @@ def main() -> int:
     seeds: list[str] = []
     ls_info: dict = {}
     wedges: list[str] = []
+    alone: list[dict] = []
     backends = list(BACKENDS)
     if "postgres" in backends:
         if postgres_up():
@@ -917,6 +1026,9 @@ def main() -> int:
                                 profiles[(backend, scenario)] = profile(cfg, scenario)
                             except (BenchError, subprocess.SubprocessError, OSError) as e:
                                 notes.append(f"profile of {backend} {scenario} failed: {e}")
+                if backend == "postgres":
+                    # Last: its updates bump versions behind checkoutd's back.
+                    pg_alone(cfg, alone, failures)
             except (BenchError, subprocess.SubprocessError, OSError) as e:
                 failures.append(f"checkoutd on {backend} with {size:,}: {e}")
                 log(f"FAILED {e}")
@@ -932,16 +1044,16 @@ def main() -> int:
     load_after = " ".join(Path("/proc/loadavg").read_text().split()[:3])
     saved = dict(rows=results, facts=facts, notes=notes, profiles=list(profiles.values()), failures=failures,
                  command=command, started=started.isoformat(), load_before=load_before,
-                 load_after=load_after, seeds=seeds, ls_info=ls_info, wedges=wedges,
+                 load_after=load_after, seeds=seeds, ls_info=ls_info, wedges=wedges, alone=alone,
                  settings=dict(SECONDS=SECONDS, WARMUP=WARMUP, SIZES=SIZES, CONCURRENCY=CONCURRENCY))
     (WORK / "results.json").write_text(json.dumps(saved, indent=1))
     text = report(results, facts, notes, profiles, failures, command, started, load_before, load_after,
-                  seeds, ls_info, wedges)
+                  seeds, ls_info, wedges, alone)
     OUTPUT.write_text(text)
     print()
     print(table(results))
     print()
-    for name, v, d in targets(results):
+    for name, v, d in targets(results, alone):
         print(f"{v.strip('*'):>12}  {name}  ({d})")
     print(f"\nwrote {OUTPUT}")
     if failures:
