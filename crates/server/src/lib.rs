@@ -124,6 +124,7 @@ pub async fn serve_with(
         settings: Arc::new(settings),
         keys: Default::default(),
         rendered: Default::default(),
+        decoded: Default::default(),
     });
     let stop = tokio_util::sync::CancellationToken::new();
     let workers = [

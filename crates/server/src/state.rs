@@ -36,6 +36,8 @@ pub struct Shared {
     pub keys: crate::http::stripe::key_cache::KeyCache,
     /// Sessions this node rendered lately, by version.
     pub rendered: crate::http::stripe::rendered::Rendered,
+    /// Sessions this node wrote lately, decoded, by version.
+    pub decoded: crate::http::stripe::decoded::Decoded<checkout_domain::session::Session>,
 }
 
 /// Tunables of the background workers.

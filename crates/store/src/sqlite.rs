@@ -237,15 +237,16 @@ impl SqliteStore {
     ///
     /// Decoding the object, changing it and encoding it again (`f`) is most
     /// of an update's work and needs no lock, so `f` runs here first, on
-    /// the object as last seen (cached, or else read), in parallel with
+    /// the committed object (cached, or else read), in parallel with
     /// other writes. The writer then only checks that the object is still
     /// at that version and stores the result ([`update_in`]). If another
     /// write changed it meanwhile, or `f` refused this state, `f` runs again
     /// under the writer on what is current there: `f` may run twice (as on
     /// PostgreSQL, which retries), and only its last result is stored.
     ///
-    /// Only that check under the writer needs to know whether another
-    /// store shares the file; what is read here may be stale.
+    /// Only while this store alone writes the file: its cache is then
+    /// current. Shared, the cache may hold an older version (worked out in
+    /// vain), and the writer reads the object from SQLite anyway.
     async fn early(
         &self,
         scope: &Scope,
@@ -253,6 +254,9 @@ impl SqliteStore {
         id: &str,
         f: &mut Mutator<'_>,
     ) -> StoreResult<Option<Early>> {
+        if !self.sole() {
+            return Ok(None);
+        }
         let seen = match self.cache.get(id) {
             Some(found) => Some(found),
             None => self.fetch(id).await?,

@@ -92,6 +92,45 @@ async fn three_nodes_and_64_clients_lose_no_acknowledged_update() {
     }
 }
 
+/// A node keeps the sessions it wrote, decoded, for its next update of
+/// them; another node's update in between must not be hidden by that.
+#[tokio::test]
+async fn an_update_through_one_node_sees_the_update_another_node_made_since() {
+    let app = TestApp::spawn().await;
+    let other = start_node(&app.database_url).await;
+    let price = app.price(250, "usd").await;
+    let s = app.session(&price, "1", &[]).await;
+    let path = format!("/v1/checkout/sessions/{}", s["id"].as_str().unwrap());
+    let update = |base: String, key: &'static str| {
+        let (http, path) = (app.client.clone(), path.clone());
+        async move {
+            let r = http
+                .post(format!("{base}{path}"))
+                .bearer_auth(KEY)
+                .form(&[(format!("metadata[{key}]"), "1")])
+                .send()
+                .await
+                .unwrap();
+            assert!(r.status().is_success(), "{}", r.status());
+        }
+    };
+    update(app.base.clone(), "first").await;
+    update(other.base.clone(), "second").await;
+    // The first node reads the session as it is now (its caches learn the
+    // new version) before updating it again.
+    let (_, seen) = app.get(&path, &[]).await;
+    assert_eq!(seen["metadata"]["second"], "1");
+    update(app.base.clone(), "third").await;
+    let (_, s) = app.get(&path, &[]).await;
+    for key in ["first", "second", "third"] {
+        assert_eq!(
+            s["metadata"][key], "1",
+            "{key} is missing: {}",
+            s["metadata"]
+        );
+    }
+}
+
 #[tokio::test]
 async fn one_idempotency_key_sent_to_two_nodes_at_once_creates_one_object() {
     let app = TestApp::spawn().await;

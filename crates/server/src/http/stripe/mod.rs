@@ -7,6 +7,7 @@
 //! middleware, [`context::stripe_conventions`].
 
 pub mod context;
+pub mod decoded;
 pub mod error;
 pub mod events;
 pub mod expand;

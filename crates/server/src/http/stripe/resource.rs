@@ -176,18 +176,45 @@ pub async fn modify<T, F>(
     kind: &str,
     object: &str,
     id: &str,
-    mut f: F,
+    f: F,
 ) -> StripeResult<T>
 where
     T: Serialize + DeserializeOwned + Send,
     F: FnMut(T) -> DomainResult<Modified<T>> + Send,
 {
+    let start = |rec: &Record| stored(object, rec);
+    let (value, _) = modify_from(state, ctx, kind, object, id, start, f).await?;
+    Ok(value)
+}
+
+/// A stored object's JSON, decoded, for a modification.
+pub fn stored<T: DeserializeOwned>(object: &str, rec: &Record) -> DomainResult<T> {
+    serde_json::from_str(&rec.data).map_err(|e| {
+        DomainError::invalid_request(format!("The stored {object} could not be read: {e}"))
+    })
+}
+
+/// [`modify`], starting from `start(stored record)` (which may take the
+/// value from a memo instead of decoding it); also returns the stored
+/// record of the result. `start` and `f` may run more than once (the store
+/// retries on a newer version); only the last result is stored.
+pub async fn modify_from<T, S, F>(
+    state: &AppState,
+    ctx: &Ctx,
+    kind: &str,
+    object: &str,
+    id: &str,
+    mut start: S,
+    mut f: F,
+) -> StripeResult<(T, Record)>
+where
+    T: Serialize + Send,
+    S: FnMut(&Record) -> DomainResult<T> + Send,
+    F: FnMut(T) -> DomainResult<Modified<T>> + Send,
+{
     let mut out: Option<T> = None;
     let mut mutator = |rec: &Record| -> DomainResult<Change> {
-        let current: T = serde_json::from_str(&rec.data).map_err(|e| {
-            DomainError::invalid_request(format!("The stored {object} could not be read: {e}"))
-        })?;
-        let m = f(current)?;
+        let m = f(start(rec)?)?;
         let data = serde_json::to_string(&m.value).map_err(|e| {
             DomainError::invalid_request(format!("The {object} could not be stored: {e}"))
         })?;
@@ -200,7 +227,7 @@ where
         })
     };
     match state.store.update(&ctx.scope, kind, id, &mut mutator).await {
-        Ok(_) => out.ok_or_else(StripeError::internal),
+        Ok(rec) => out.map(|v| (v, rec)).ok_or_else(StripeError::internal),
         Err(StoreError::NotFound) => Err(StripeError::no_such(object, id, None)),
         Err(e) => Err(e.into()),
     }

@@ -368,7 +368,13 @@ where
     F: FnMut(Session) -> DomainResult<Session> + Send,
 {
     let origin = events::Origin::from(ctx);
-    resource::modify(state, ctx, KIND, OBJECT, id, |current: Session| {
+    // This node's last write of the session, if the store still has that
+    // version: no JSON to decode (see `decoded`).
+    let start = |rec: &checkout_store::Record| match state.decoded.take(&rec.id, rec.version) {
+        Some(session) => Ok(session),
+        None => resource::stored(OBJECT, rec),
+    };
+    let (session, rec) = resource::modify_from(state, ctx, KIND, OBJECT, id, start, |current| {
         let next = f(current)?;
         let events = event_type
             .map(|t| vec![session_event(&origin, &state.public_url, t, &next)])
@@ -380,7 +386,11 @@ where
             inserts: inline.0.clone(),
         })
     })
-    .await
+    .await?;
+    state
+        .decoded
+        .put(&rec.id, rec.version, rec.data.len(), session.clone());
+    Ok(session)
 }
 
 async fn update_session(
