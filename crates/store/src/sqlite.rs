@@ -140,8 +140,8 @@ fn open(path: &std::path::Path, role: Role) -> StoreResult<Connection> {
         }
         // Checkpoints are the background thread's job.
         conn.pragma_update(None, "wal_autocheckpoint", 0)?;
-        // A restarted WAL is cut back to this size (bytes).
-        conn.pragma_update(None, "journal_size_limit", 64 * 1024 * 1024)?;
+        // A restarted WAL file is cut back to this size (bytes), if larger.
+        conn.pragma_update(None, "journal_size_limit", checkpoint::WAL_KEPT)?;
         // 16 MiB: an update walks the table and up to 8 index B-trees.
         conn.pragma_update(None, "cache_size", -16_384)?;
     }

@@ -25,7 +25,7 @@
 //! RESTART does. Its sync then wrote out every page copied since the last
 //! one, and the writer waited 130–650 ms (two benchmark hosts; 175–200 ms
 //! with 1,000,000 sessions stored and random updates). With the flush, a
-//! RESTART's sync has only the last few milliseconds' pages left: 15–55 ms.
+//! RESTART's sync has only the last few milliseconds' pages left: 10–55 ms.
 //! `fdatasync`, not `fsync`: the database file's pages are overwritten in
 //! place, so there is no metadata to journal, and a journal commit would
 //! stall the writer's own appends to the WAL (an earlier `fsync` here
@@ -45,11 +45,17 @@ use tokio::sync::oneshot;
 const EVERY: Duration = Duration::from_millis(50);
 /// WAL size (4 KiB pages) at which the writer pauses for a RESTART: 1 GiB,
 /// about 10 s of the benchmark's sustained creates. A pause costs the
-/// writer 15–55 ms on the benchmark's hosts.
+/// writer 10–55 ms on the benchmark's hosts.
 #[cfg(not(test))]
 const RESTART_CAP: i64 = 262_144;
 #[cfg(test)]
 const RESTART_CAP: i64 = 32;
+/// Bytes of WAL file kept when the WAL starts over (`journal_size_limit`):
+/// the cap's size, so a WAL that filled up is reused, not cut back. Cutting
+/// a 1 GiB file back to 64 MiB took the writer 500–900 ms (ext4 frees the
+/// blocks, then the next burst allocates them again), ten times the
+/// RESTART itself.
+pub(super) const WAL_KEPT: i64 = RESTART_CAP * 4096 + (1 << 20);
 /// Longest pause of the writer for a RESTART; past it writes go on (the
 /// checkpoint then finishes or fails on its own).
 const RESTART_WAIT: Duration = Duration::from_secs(2);
