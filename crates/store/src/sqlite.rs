@@ -1299,18 +1299,21 @@ mod tests {
         }
     }
 
+    /// The change that adds one to `n` in the object's JSON.
+    fn incremented(r: &Record) -> Change {
+        let n: serde_json::Value = serde_json::from_str(&r.data).unwrap();
+        Change {
+            data: format!("{{\"n\":{}}}", n["n"].as_i64().unwrap() + 1),
+            index: Index::default(),
+            events: Vec::new(),
+            inserts: Vec::new(),
+        }
+    }
+
     /// Bump `n` in the object's JSON.
     async fn bump(store: &SqliteStore, scope: &Scope, id: &str) -> Record {
         store
-            .update(scope, "thing", id, &mut |r: &Record| {
-                let n: serde_json::Value = serde_json::from_str(&r.data).unwrap();
-                Ok(Change {
-                    data: format!("{{\"n\":{}}}", n["n"].as_i64().unwrap() + 1),
-                    index: Index::default(),
-                    events: Vec::new(),
-                    inserts: Vec::new(),
-                })
-            })
+            .update(scope, "thing", id, &mut |r: &Record| Ok(incremented(r)))
             .await
             .unwrap()
     }
@@ -1345,13 +1348,7 @@ mod tests {
                     store
                         .update(&scope, "thing", "t_1", &mut |r: &Record| {
                             calls.fetch_add(1, Ordering::SeqCst);
-                            let n: serde_json::Value = serde_json::from_str(&r.data).unwrap();
-                            Ok(Change {
-                                data: format!("{{\"n\":{}}}", n["n"].as_i64().unwrap() + 1),
-                                index: Index::default(),
-                                events: Vec::new(),
-                                inserts: Vec::new(),
-                            })
+                            Ok(incremented(r))
                         })
                         .await
                         .unwrap();
