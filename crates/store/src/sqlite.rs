@@ -23,9 +23,9 @@
 //!   once) and run concurrently with the writer under WAL.
 //! - **Checkpoints** run on a background thread instead of inside whichever
 //!   commit crosses the WAL's size threshold, so no request waits for a
-//!   checkpoint's disk writes; the WAL starts over in a lull once past
-//!   64 MiB, and only writes that never pause make the writer wait, briefly,
-//!   at 1 GiB ([`checkpoint`]).
+//!   checkpoint's disk writes; the WAL starts over whenever writes pause,
+//!   and only writes that never pause make the writer wait, briefly, for a
+//!   RESTART at 1 GiB ([`checkpoint`]).
 //! - **Objects** lately read or written are kept in memory ([`cache`]), so
 //!   a read or update of a hot session skips SQLite's lookup, exactly: the
 //!   cache takes writes once committed, and answers only while no other

@@ -63,50 +63,45 @@ const RESTART_WAIT: Duration = Duration::from_secs(2);
 /// The writer's line to the checkpoint thread; dropping it stops the thread.
 pub(super) struct Checkpointer {
     requests: mpsc::Sender<oneshot::Sender<()>>,
-    shared: Arc<Shared>,
-}
-
-/// What the writer and the thread both see.
-struct Shared {
-    /// Frames in the WAL at the last checkpoint.
-    frames: AtomicI64,
+    /// Frames in the WAL at the last PASSIVE checkpoint (the thread's
+    /// count; the writer zeroes it once it asked for a RESTART).
+    frames: Arc<AtomicI64>,
 }
 
 impl Checkpointer {
     /// Start the checkpoint thread of the database at `path`.
     pub(super) fn start(path: &Path) -> StoreResult<Self> {
         let (requests, received) = mpsc::channel();
-        let shared = Arc::new(Shared {
-            frames: AtomicI64::new(0),
-        });
-        let (path, theirs) = (path.to_owned(), shared.clone());
+        let frames = Arc::new(AtomicI64::new(0));
+        let (path, theirs) = (path.to_owned(), frames.clone());
         std::thread::Builder::new()
             .name("sqlite-checkpoint".into())
             .spawn(move || run(path, received, theirs))
             .map_err(|e| StoreError::Config(format!("cannot start the checkpoint thread: {e}")))?;
-        Ok(Self { requests, shared })
+        Ok(Self { requests, frames })
     }
 
     /// Called after each commit, between two transactions: if the WAL
     /// reached [`RESTART_CAP`], wait for a RESTART (other writes wait,
     /// parked).
     pub(super) async fn after_commit(&self) {
-        let s = &self.shared;
-        if s.frames.load(Ordering::Relaxed) < RESTART_CAP {
+        if self.frames.load(Ordering::Relaxed) < RESTART_CAP {
             return;
         }
         let (reply, done) = oneshot::channel();
         if self.requests.send(reply).is_ok() {
             let _ = tokio::time::timeout(RESTART_WAIT, done).await;
         }
-        s.frames.store(0, Ordering::Relaxed);
+        // Whether or not it succeeded: the next PASSIVE counts again.
+        self.frames.store(0, Ordering::Relaxed);
     }
 }
 
 /// The thread: checkpoint every [`EVERY`], restart when asked, until the
 /// [`Checkpointer`] is dropped.
-fn run(path: PathBuf, requests: mpsc::Receiver<oneshot::Sender<()>>, shared: Arc<Shared>) {
+fn run(path: PathBuf, requests: mpsc::Receiver<oneshot::Sender<()>>, frames: Arc<AtomicI64>) {
     let mut conn = None;
+    let mut db = None;
     loop {
         let asked = match requests.recv_timeout(EVERY) {
             Ok(reply) => Some(reply),
@@ -116,16 +111,19 @@ fn run(path: PathBuf, requests: mpsc::Receiver<oneshot::Sender<()>>, shared: Arc
         if conn.is_none() {
             conn = open(&path, Role::Checkpointer).ok();
         }
+        if db.is_none() {
+            db = database_file(&path);
+        }
         if let Some(c) = &conn {
             if asked.is_some() {
-                if checkpoint(c, "RESTART").is_some() {
-                    shared.frames.store(0, Ordering::Relaxed);
+                checkpoint(c, "RESTART");
+            } else if let Some(count) = checkpoint(c, "PASSIVE") {
+                if let Some(file) = db {
+                    flush(file);
                 }
-            } else if let Some(frames) = checkpoint(c, "PASSIVE") {
-                flush(&path);
                 // After the flush: a RESTART asked for now finds little
                 // left to sync.
-                shared.frames.store(frames, Ordering::Relaxed);
+                frames.store(count, Ordering::Relaxed);
             }
         }
         if let Some(reply) = asked {
@@ -154,11 +152,8 @@ fn checkpoint(conn: &rusqlite::Connection, mode: &str) -> Option<i64> {
     }
 }
 
-/// `fdatasync` the database file at `path` (see the module's docs).
-fn flush(path: &Path) {
-    let Some(file) = database_file(path) else {
-        return;
-    };
+/// `fdatasync` the database file (see the module's docs).
+fn flush(file: &File) {
     let started = Instant::now();
     let done = file.sync_data();
     let micros = u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX);
