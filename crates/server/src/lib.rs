@@ -124,7 +124,8 @@ pub async fn serve_with(
         settings: Arc::new(settings),
         keys: Default::default(),
         rendered: Default::default(),
-        decoded: Default::default(),
+        // About 2,000 sessions: weighed at twice their stored JSON.
+        decoded: http::stripe::memo::Memo::new(2_048, 8 << 20),
     });
     let stop = tokio_util::sync::CancellationToken::new();
     let workers = [

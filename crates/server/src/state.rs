@@ -36,8 +36,9 @@ pub struct Shared {
     pub keys: crate::http::stripe::key_cache::KeyCache,
     /// Sessions this node rendered lately, by version.
     pub rendered: crate::http::stripe::rendered::Rendered,
-    /// Sessions this node wrote lately, decoded, by version.
-    pub decoded: crate::http::stripe::decoded::Decoded<checkout_domain::session::Session>,
+    /// Sessions this node wrote lately, decoded, by version (8 MiB, see
+    /// [`crate::http::stripe::memo`]).
+    pub decoded: crate::http::stripe::memo::Memo<checkout_domain::session::Session>,
 }
 
 /// Tunables of the background workers.

@@ -7,13 +7,13 @@
 //! middleware, [`context::stripe_conventions`].
 
 pub mod context;
-pub mod decoded;
 pub mod error;
 pub mod events;
 pub mod expand;
 pub mod form;
 pub mod key_cache;
 pub mod list;
+pub mod memo;
 pub mod params;
 pub mod prices;
 pub mod products;

@@ -6,12 +6,11 @@
 //! An entry is the response body of one session at one stored `version`
 //! for one API version, unexpanded; it is used only when the store reports
 //! that same version, so a stale entry is never served: any change to a
-//! session bumps its version (on every node, on both backends). Bounded by
-//! bytes ([`CAPACITY`]); eviction is `quick_cache`'s.
+//! session bumps its version (on every node, on both backends); see
+//! [`super::memo`]. Bounded by bytes ([`CAPACITY`]).
 
+use super::memo::Memo;
 use axum::body::Bytes;
-use quick_cache::sync::Cache;
-use quick_cache::Weighter;
 use std::sync::Arc;
 
 /// Bytes of rendered sessions kept at most: about 12,000 sessions of
@@ -20,27 +19,12 @@ const CAPACITY: u64 = 32 << 20;
 /// Sessions kept at most (an estimate `quick_cache` sizes itself by).
 const ITEMS: usize = 12_288;
 
-struct Entry {
-    version: i64,
-    api_version: Box<str>,
-    body: Bytes,
-}
-
-#[derive(Clone)]
-struct ByBytes;
-
-impl Weighter<String, Arc<Entry>> for ByBytes {
-    fn weight(&self, id: &String, entry: &Arc<Entry>) -> u64 {
-        (id.len() + entry.api_version.len() + entry.body.len()) as u64
-    }
-}
-
-/// Session id → its last rendering.
-pub struct Rendered(Cache<String, Arc<Entry>, ByBytes>);
+/// Session id → its last rendering: the API version and the body.
+pub struct Rendered(Memo<(Arc<str>, Bytes)>);
 
 impl Default for Rendered {
     fn default() -> Self {
-        Self(Cache::with_weighter(ITEMS, CAPACITY, ByBytes))
+        Self(Memo::new(ITEMS, CAPACITY))
     }
 }
 
@@ -48,19 +32,15 @@ impl Rendered {
     /// The body of session `id` at `version` for `api_version`, if kept.
     pub fn get(&self, id: &str, version: i64, api_version: &str) -> Option<Bytes> {
         self.0
-            .get(id)
-            .filter(|e| e.version == version && &*e.api_version == api_version)
-            .map(|e| e.body.clone())
+            .get(id, version)
+            .filter(|(kept, _)| **kept == *api_version)
+            .map(|(_, body)| body)
     }
 
     /// Keep the body of session `id` at `version` for `api_version`.
     pub fn put(&self, id: &str, version: i64, api_version: &str, body: Bytes) {
-        let entry = Entry {
-            version,
-            api_version: api_version.into(),
-            body,
-        };
-        self.0.insert(id.to_owned(), Arc::new(entry));
+        let weight = api_version.len() + body.len();
+        self.0.put(id, version, weight, (api_version.into(), body));
     }
 }
 

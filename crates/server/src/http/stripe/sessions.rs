@@ -369,7 +369,7 @@ where
 {
     let origin = events::Origin::from(ctx);
     // This node's last write of the session, if the store still has that
-    // version: no JSON to decode (see `decoded`).
+    // version: no JSON to decode (see `memo`).
     let start = |rec: &checkout_store::Record| match state.decoded.take(&rec.id, rec.version) {
         Some(session) => Ok(session),
         None => resource::stored(OBJECT, rec),
@@ -387,9 +387,10 @@ where
         })
     })
     .await?;
+    // Weighed at twice the stored JSON: an estimate of the decoded heap.
     state
         .decoded
-        .put(&rec.id, rec.version, rec.data.len(), session.clone());
+        .put(&rec.id, rec.version, 2 * rec.data.len(), session.clone());
     Ok(session)
 }
 
