@@ -29,9 +29,17 @@ fn encode<T: Serialize>(value: &T) -> StripeResult<String> {
     serde_json::to_string(value).map_err(encode_failed)
 }
 
-/// A value as JSON bytes (a response body).
-pub fn encode_vec<T: Serialize>(value: &T) -> StripeResult<Vec<u8>> {
-    serde_json::to_vec(value).map_err(encode_failed)
+/// A value as JSON bytes (a response body), written into a buffer of
+/// `capacity` bytes to start with: a guess of the size saves the copies of
+/// growing it from empty.
+pub fn encode_vec<T: Serialize>(value: &T, capacity: usize) -> StripeResult<Vec<u8>> {
+    json_sized(value, capacity).map_err(encode_failed)
+}
+
+fn json_sized<T: Serialize>(value: &T, capacity: usize) -> serde_json::Result<Vec<u8>> {
+    let mut out = Vec::with_capacity(capacity);
+    serde_json::to_writer(&mut out, value)?;
+    Ok(out)
 }
 
 fn encode_failed(e: serde_json::Error) -> StripeError {
@@ -215,9 +223,13 @@ where
     let mut out: Option<T> = None;
     let mut mutator = |rec: &Record| -> DomainResult<Change> {
         let m = f(start(rec)?)?;
-        let data = serde_json::to_string(&m.value).map_err(|e| {
+        // Sized for about what is stored now, so it rarely has to grow.
+        let data = json_sized(&m.value, rec.data.len() + rec.data.len() / 8).map_err(|e| {
             DomainError::invalid_request(format!("The {object} could not be stored: {e}"))
         })?;
+        // serde_json writes UTF-8 only: this takes the bytes as they are.
+        let data = String::from_utf8(data)
+            .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
         out = Some(m.value);
         Ok(Change {
             data,

@@ -72,6 +72,9 @@ pub fn render(state: &AppState, ctx: &Ctx, s: &Session, expand: &Expand) -> Valu
     session_render::session(s, &view(state, ctx, expand))
 }
 
+/// About the size of a rendered session with a few line items unexpanded.
+const RENDERED_BYTES: usize = 4096;
+
 /// A session serialised straight into a JSON response body.
 fn body(state: &AppState, ctx: &Ctx, s: &Session, expand: &Expand) -> StripeResult<Bytes> {
     let view = view(state, ctx, expand);
@@ -79,7 +82,7 @@ fn body(state: &AppState, ctx: &Ctx, s: &Session, expand: &Expand) -> StripeResu
         session: s,
         view: &view,
     };
-    Ok(Bytes::from(resource::encode_vec(&doc)?))
+    Ok(Bytes::from(resource::encode_vec(&doc, RENDERED_BYTES)?))
 }
 
 fn json_response(body: Bytes) -> Response {
