@@ -36,13 +36,18 @@ pub fn encode_vec<T: Serialize>(value: &T, capacity: usize) -> StripeResult<Vec<
     json_sized(value, capacity).map_err(encode_failed)
 }
 
-fn json_sized<T: Serialize>(value: &T, capacity: usize) -> serde_json::Result<Vec<u8>> {
+/// JSON of `value` through sonic-rs, which writes the same JSON as
+/// serde_json for any `Serialize` (this crate uses no `RawValue`, whose
+/// marker only serde_json knows) but escapes strings with SIMD instead of
+/// byte by byte: serde_json's escaping was a sixth of a metadata update's
+/// instructions (callgrind), for two encodes of a 2 KB session each.
+fn json_sized<T: Serialize>(value: &T, capacity: usize) -> sonic_rs::Result<Vec<u8>> {
     let mut out = Vec::with_capacity(capacity);
-    serde_json::to_writer(&mut out, value)?;
+    sonic_rs::to_writer(&mut out, value)?;
     Ok(out)
 }
 
-fn encode_failed(e: serde_json::Error) -> StripeError {
+fn encode_failed(e: impl std::fmt::Display) -> StripeError {
     tracing::error!(error = %e, "object does not encode");
     StripeError::internal()
 }
@@ -323,4 +328,32 @@ pub async fn list_indexed<T: DeserializeOwned>(
         .map(decode)
         .collect::<StripeResult<Vec<T>>>()?;
     Ok((items, page.has_more))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    /// sonic-rs writes what serde_json writes, for every kind of value a
+    /// stored or rendered object holds: strings needing every escape,
+    /// non-ASCII text, integer extremes, floats, nesting in insertion order.
+    #[test]
+    fn the_json_encoder_writes_what_serde_json_writes() {
+        let every_control: String = (0u8..0x20).map(char::from).collect();
+        let value = json!({
+            "z_first": "inserted first, stays first",
+            "escapes": format!("\"quoted\" back\\slash / slash {every_control} \u{7f}"),
+            "text": "naïve café – 東京 🎉",
+            "long": "x".repeat(300) + "\n" + &"y".repeat(300),
+            "ints": [0, -1, i64::MIN, i64::MAX, u64::MAX],
+            "floats": [0.1, 2.5, -0.0, 1e21, 1.5e-7],
+            "flags": [true, false, null],
+            "nested": {"b": {"c": [[], {}, [{"d": ""}]]}, "a": 1},
+        });
+        let ours = String::from_utf8(json_sized(&value, 16).unwrap()).unwrap();
+        assert_eq!(ours, serde_json::to_string(&value).unwrap());
+        let back: serde_json::Value = serde_json::from_str(&ours).unwrap();
+        assert_eq!(back, value);
+    }
 }
