@@ -38,7 +38,7 @@ pub struct Shared {
     pub rendered: crate::http::stripe::rendered::Rendered,
     /// Sessions this node wrote lately, decoded, by version (8 MiB, see
     /// [`crate::http::stripe::memo`]).
-    pub decoded: crate::http::stripe::memo::Memo<checkout_domain::session::Session>,
+    pub decoded: crate::http::stripe::memo::Memo<std::sync::Arc<checkout_domain::session::Session>>,
 }
 
 /// Tunables of the background workers.

@@ -25,8 +25,9 @@ pub fn decode<T: DeserializeOwned>(rec: &Record) -> StripeResult<T> {
     })
 }
 
+/// A new object's JSON for storage.
 fn encode<T: Serialize>(value: &T) -> StripeResult<String> {
-    serde_json::to_string(value).map_err(encode_failed)
+    json_text(value, 2048).map_err(encode_failed)
 }
 
 /// A value as JSON bytes (a response body), written into a buffer of
@@ -45,6 +46,14 @@ fn json_sized<T: Serialize>(value: &T, capacity: usize) -> sonic_rs::Result<Vec<
     let mut out = Vec::with_capacity(capacity);
     sonic_rs::to_writer(&mut out, value)?;
     Ok(out)
+}
+
+/// [`json_sized`] as text.
+fn json_text<T: Serialize>(value: &T, capacity: usize) -> sonic_rs::Result<String> {
+    // JSON is UTF-8: this takes the bytes as they are.
+    json_sized(value, capacity).map(|b| {
+        String::from_utf8(b).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
+    })
 }
 
 fn encode_failed(e: impl std::fmt::Display) -> StripeError {
@@ -229,12 +238,9 @@ where
     let mut mutator = |rec: &Record| -> DomainResult<Change> {
         let m = f(start(rec)?)?;
         // Sized for about what is stored now, so it rarely has to grow.
-        let data = json_sized(&m.value, rec.data.len() + rec.data.len() / 8).map_err(|e| {
+        let data = json_text(&m.value, rec.data.len() + rec.data.len() / 8).map_err(|e| {
             DomainError::invalid_request(format!("The {object} could not be stored: {e}"))
         })?;
-        // serde_json writes UTF-8 only: this takes the bytes as they are.
-        let data = String::from_utf8(data)
-            .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
         out = Some(m.value);
         Ok(Change {
             data,

@@ -23,6 +23,7 @@ use checkout_domain::session::{Mode, NewSession, Session, SessionUpdate, Status,
 use checkout_domain::DomainResult;
 use checkout_store::{Column, Cursor, Index, NewEvent};
 use serde_json::Value;
+use std::sync::Arc;
 
 pub const KIND: &str = "checkout.session";
 const OBJECT: &str = "checkout.session";
@@ -344,14 +345,15 @@ async fn render_loaded(
     Ok(value)
 }
 
-/// Read-modify-write one session with a domain transition.
+/// Read-modify-write one session with a domain transition. The result is
+/// shared with the decoded memo, which the next update takes it from.
 pub async fn change_session<F>(
     state: &AppState,
     ctx: &Ctx,
     id: &str,
     event_type: Option<&str>,
     f: F,
-) -> StripeResult<Session>
+) -> StripeResult<Arc<Session>>
 where
     F: FnMut(Session) -> DomainResult<Session> + Send,
 {
@@ -366,15 +368,17 @@ pub async fn change_session_with<F>(
     event_type: Option<&str>,
     inline: resource::Inline,
     mut f: F,
-) -> StripeResult<Session>
+) -> StripeResult<Arc<Session>>
 where
     F: FnMut(Session) -> DomainResult<Session> + Send,
 {
     let origin = events::Origin::from(ctx);
     // This node's last write of the session, if the store still has that
     // version: no JSON to decode (see `memo`).
+    // Unshared by then (the response that held it is sent), so taken
+    // without a copy.
     let start = |rec: &checkout_store::Record| match state.decoded.take(&rec.id, rec.version) {
-        Some(session) => Ok(session),
+        Some(session) => Ok(Arc::unwrap_or_clone(session)),
         None => resource::stored(OBJECT, rec),
     };
     let (session, rec) = resource::modify_from(state, ctx, KIND, OBJECT, id, start, |current| {
@@ -391,6 +395,7 @@ where
     })
     .await?;
     // Weighed at twice the stored JSON: an estimate of the decoded heap.
+    let session = Arc::new(session);
     state
         .decoded
         .put(&rec.id, rec.version, 2 * rec.data.len(), session.clone());
