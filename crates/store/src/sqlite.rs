@@ -1328,6 +1328,23 @@ mod tests {
         assert!(page.has_more);
     }
 
+    /// A migrated store on a new file in a temporary directory (kept while
+    /// the returned guard lives), and a test account's scope.
+    pub(super) async fn migrated() -> (tempfile::TempDir, PathBuf, SqliteStore, Scope) {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("t.db");
+        let url = format!("sqlite://{}", path.display());
+        let store = SqliteStore::connect(&url, &PoolOptions::default())
+            .await
+            .unwrap();
+        store.migrate().await.unwrap();
+        let scope = Scope {
+            account: "acct_t".into(),
+            livemode: false,
+        };
+        (dir, path, store, scope)
+    }
+
     fn thing(id: &str, n: i64) -> NewObject<'_> {
         NewObject {
             id,
@@ -1363,17 +1380,7 @@ mod tests {
     /// in the cache.
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn an_update_whose_insert_fails_changes_nothing() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("t.db");
-        let url = format!("sqlite://{}", path.display());
-        let store = SqliteStore::connect(&url, &PoolOptions::default())
-            .await
-            .unwrap();
-        store.migrate().await.unwrap();
-        let scope = Scope {
-            account: "acct_t".into(),
-            livemode: false,
-        };
+        let (_dir, path, store, scope) = migrated().await;
         store
             .insert(&scope, thing("a", 1), Vec::new())
             .await

@@ -186,8 +186,7 @@ fn database_file(path: &Path) -> Option<&'static File> {
 #[cfg(test)]
 mod tests {
     use crate::model::*;
-    use crate::sqlite::SqliteStore;
-    use crate::{AccountStore, ObjectStore, Store};
+    use crate::{AccountStore, ObjectStore};
 
     /// Frames in the WAL of the database at `path`: `mxFrame` of the
     /// wal-index header, at byte 16 of the `-shm` file (SQLite's file
@@ -202,17 +201,7 @@ mod tests {
     /// write is then the only one in it.
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn the_wal_starts_over_once_writes_pause() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("t.db");
-        let url = format!("sqlite://{}", path.display());
-        let store = SqliteStore::connect(&url, &PoolOptions::default())
-            .await
-            .unwrap();
-        store.migrate().await.unwrap();
-        let scope = Scope {
-            account: "acct_t".into(),
-            livemode: false,
-        };
+        let (_dir, path, store, scope) = super::super::tests::migrated().await;
         store.ensure_account(&scope.account, 0).await.unwrap();
         let insert = |n: i64| {
             let id = format!("t_{n}");
