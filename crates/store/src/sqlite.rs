@@ -1425,18 +1425,8 @@ mod tests {
     /// increments of one object lose none.
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn concurrent_updates_of_one_object_lose_none() {
-        let dir = tempfile::tempdir().unwrap();
-        let url = format!("sqlite://{}", dir.path().join("t.db").display());
-        let store = Arc::new(
-            SqliteStore::connect(&url, &PoolOptions::default())
-                .await
-                .unwrap(),
-        );
-        store.migrate().await.unwrap();
-        let scope = Scope {
-            account: "acct_t".into(),
-            livemode: false,
-        };
+        let (_dir, _, store, scope) = migrated().await;
+        let store = Arc::new(store);
         store.ensure_account(&scope.account, 0).await.unwrap();
         store
             .insert(&scope, thing("t_1", 0), Vec::new())

@@ -62,7 +62,7 @@ pub(super) struct Peers {
     /// Whether it was alone at its last probe and nobody joined since.
     alone: AtomicBool,
     /// When the last counter read that found it alone began (nanoseconds
-    /// since `epoch`).
+    /// since `epoch`; 0: none since it last settled).
     trusted_from: AtomicU64,
     epoch: Instant,
     /// When the last probe ran; also serialises probes.
@@ -135,7 +135,8 @@ impl Peers {
         if self.alone.load(Ordering::Acquire) {
             // Taken before the read: the trust runs from the read's start.
             let now = self.nanos();
-            if now.saturating_sub(self.trusted_from.load(Ordering::Acquire)) < nanos(TRUST) {
+            let trusted = self.trusted_from.load(Ordering::Acquire);
+            if trusted != 0 && now.saturating_sub(trusted) < nanos(TRUST) {
                 return true;
             }
             match read_counter(&self.file) {
@@ -182,10 +183,9 @@ impl Peers {
         self.alone.store(true, Ordering::Release);
     }
 
-    /// The time on the trust's clock: nanoseconds since this store's epoch,
-    /// plus [`TRUST`] so that 0 (no trusted read yet) is never in a window.
+    /// Nanoseconds since this store's epoch, at least 1 (0 means none).
     fn nanos(&self) -> u64 {
-        nanos(self.epoch.elapsed()).saturating_add(nanos(TRUST))
+        nanos(self.epoch.elapsed()).max(1)
     }
 }
 

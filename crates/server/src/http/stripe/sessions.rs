@@ -374,9 +374,8 @@ where
 {
     let origin = events::Origin::from(ctx);
     // This node's last write of the session, if the store still has that
-    // version: no JSON to decode (see `memo`).
-    // Unshared by then (the response that held it is sent), so taken
-    // without a copy.
+    // version: no JSON to decode (see `memo`). Unshared by then (the
+    // response that held it is sent), so taken without a copy.
     let start = |rec: &checkout_store::Record| match state.decoded.take(&rec.id, rec.version) {
         Some(session) => Ok(Arc::unwrap_or_clone(session)),
         None => resource::stored(OBJECT, rec),
