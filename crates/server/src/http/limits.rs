@@ -1,7 +1,7 @@
 //! Limits on what one client can take: the request body (size and the time
 //! to send it) and the request rate per key.
 //!
-//! - [`buffer_body`] reads every request body up front, at most
+//! - [`read_body`] reads every request body up front, at most
 //!   [`MAX_BODY_BYTES`] (413) within `--body-timeout-ms` (408), answering in
 //!   the dialect of the route (Stripe's envelope under `/v1`, Gr4vy's under
 //!   `/checkout`, plain text elsewhere). A client trickling its body byte
@@ -18,9 +18,8 @@ use super::gr4vy::error::Gr4vyError;
 use super::stripe::error::StripeError;
 use crate::state::AppState;
 use axum::body::{to_bytes, Body, HttpBody};
-use axum::extract::{Request, State};
+use axum::extract::Request;
 use axum::http::{header, HeaderValue, StatusCode};
-use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -84,32 +83,30 @@ fn body_timeout(path: &str, limit: Duration) -> Response {
     response
 }
 
-/// The middleware in front of every route: read the whole body within the
-/// size and time limits, then hand the request on with the bytes.
-pub async fn buffer_body(State(state): State<AppState>, req: Request, next: Next) -> Response {
+/// Read the whole body of `req` within the size and time limits: the
+/// request again, with the bytes, or the dialect's refusal (413, 408).
+/// Called by the front-door middleware ([`super::front_door`]).
+pub async fn read_body(state: &AppState, req: Request) -> Result<Request, Response> {
     let declared = req
         .headers()
         .get(header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<u64>().ok());
     if declared.is_some_and(|n| n > MAX_BODY_BYTES as u64) {
-        return too_large(req.uri().path());
+        return Err(too_large(req.uri().path()));
     }
-    let (parts, body) = req.into_parts();
     // Most reads have no body at all: nothing to wait for or to buffer
     // (and no timer to arm).
-    if body.size_hint().exact() == Some(0) {
-        return next.run(Request::from_parts(parts, body)).await;
+    if req.body().size_hint().exact() == Some(0) {
+        return Ok(req);
     }
+    let (parts, body) = req.into_parts();
     let limit = state.settings.limits.body_timeout;
     match tokio::time::timeout(limit, to_bytes(body, MAX_BODY_BYTES)).await {
-        Err(_) => body_timeout(parts.uri.path(), limit),
+        Err(_) => Err(body_timeout(parts.uri.path(), limit)),
         // Over the cap (or the client went away: then nobody reads this).
-        Ok(Err(_)) => too_large(parts.uri.path()),
-        Ok(Ok(bytes)) => {
-            next.run(Request::from_parts(parts, Body::from(bytes)))
-                .await
-        }
+        Ok(Err(_)) => Err(too_large(parts.uri.path())),
+        Ok(Ok(bytes)) => Ok(Request::from_parts(parts, Body::from(bytes))),
     }
 }
 
