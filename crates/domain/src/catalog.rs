@@ -130,10 +130,15 @@ pub struct Price {
     pub product_name: String,
     /// Amount in minor units; for decimal prices, the exact value.
     pub unit_amount_decimal: Decimal,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub recurring: Option<Recurring>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub tax_behavior: Option<TaxBehavior>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub lookup_key: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub nickname: Option<String>,
+    #[serde(default, skip_serializing_if = "Metadata::is_empty")]
     pub metadata: Metadata,
 }
 

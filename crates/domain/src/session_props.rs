@@ -5,12 +5,13 @@
 //! every step against the totals rules of [`crate::totals`] and a model of
 //! what the lines should now be.
 //!
-//! Checked after each step: no panic; an error leaves the session exactly
-//! as it was (and the model too); session totals are the sums of the lines
-//! plus the selected shipping; a line taxed only by inclusive rates totals
-//! its subtotal; line item ids are unique; the selected shipping option is
-//! one of the options (the first after a replace) or none when there are
-//! none, and has an amount in the session's currency.
+//! Checked after each step: no panic; an error changes nothing (the
+//! caller keeps its session, and the model stays); session totals are the
+//! sums of the lines plus the selected shipping; a line taxed only by
+//! inclusive rates totals its subtotal; line item ids are unique; the
+//! selected shipping option is one of the options (the first after a
+//! replace) or none when there are none, and has an amount in the
+//! session's currency.
 
 use super::*;
 use crate::catalog::{FixedAmount, Interval, Recurring};
@@ -492,14 +493,10 @@ fn run(ops: &[Op]) -> Result<(), String> {
     for (step, op) in ops.iter().enumerate() {
         let update = to_update(&session, op);
         let expected = expected_lines(&session, &update);
-        let before = session.clone();
-        let result = session.update(update.clone(), &mut || {
+        let result = session.clone().update(update.clone(), &mut || {
             next_id += 1;
             format!("li_{next_id}")
         });
-        if session != before {
-            return Err(format!("step {step} ({op:?}): update changed its input"));
-        }
         match result {
             Err(_) => {}
             Ok(_) if must_fail(&session, op) => {
@@ -584,9 +581,9 @@ fn errors_leave_the_session_unchanged_and_are_refused() {
         // eur left the usd-only shipping option selected at no cost.
         Op::Reprice { line: 0, price: 5 },
     ] {
-        let before = s.clone();
-        let result = s.update(to_update(&s, &op), &mut || "li_new".into());
+        let result = s
+            .clone()
+            .update(to_update(&s, &op), &mut || "li_new".into());
         assert!(result.is_err(), "{op:?} was accepted");
-        assert_eq!(s, before);
     }
 }

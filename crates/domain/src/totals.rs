@@ -61,6 +61,7 @@ pub struct LineTotals {
     pub amount_total: i64,
     /// Σ exclusive taxes, which add to the session total.
     pub exclusive_tax: i64,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub taxes: Vec<RateTax>,
 }
 

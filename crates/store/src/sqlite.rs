@@ -310,7 +310,7 @@ impl SqliteStore {
         let mut w = locked?;
         if !w.open {
             loop {
-                match w.conn.execute_batch("BEGIN IMMEDIATE") {
+                match exec_cached(&w.conn, "BEGIN IMMEDIATE") {
                     Ok(()) => break,
                     Err(e) if is_busy(&e) && tokio::time::Instant::now() < deadline => {}
                     Err(e) => return Err(e.into()),
@@ -452,7 +452,7 @@ impl Writer {
     /// `COMMIT` the open transaction (rolling it back if that fails) and
     /// tell every write of the batch how it ended.
     fn commit(&mut self) -> StoreResult<()> {
-        let result = self.conn.execute_batch("COMMIT");
+        let result = exec_cached(&self.conn, "COMMIT");
         if result.is_err() && !self.conn.is_autocommit() {
             if let Err(e) = self.conn.execute_batch("ROLLBACK") {
                 tracing::error!(error = %e, "could not roll back a failed SQLite commit");
@@ -474,18 +474,25 @@ impl Writer {
     }
 }
 
+/// Run a statement that returns no rows, prepared once per connection:
+/// `execute_batch` parses its SQL on every call, and `BEGIN IMMEDIATE` and
+/// `COMMIT` run once per batch of writes.
+fn exec_cached(conn: &Connection, sql: &str) -> rusqlite::Result<()> {
+    conn.prepare_cached(sql)?.execute([]).map(drop)
+}
+
 /// One write's savepoint inside the group transaction: rolled back when
 /// dropped unreleased (an error or a panic in the write).
 struct Savepoint<'a>(&'a Connection);
 
 impl<'a> Savepoint<'a> {
     fn begin(conn: &'a Connection) -> StoreResult<Self> {
-        conn.prepare_cached("SAVEPOINT w")?.execute([])?;
+        exec_cached(conn, "SAVEPOINT w")?;
         Ok(Self(conn))
     }
 
     fn release(self) -> StoreResult<()> {
-        self.0.prepare_cached("RELEASE w")?.execute([])?;
+        exec_cached(self.0, "RELEASE w")?;
         std::mem::forget(self);
         Ok(())
     }

@@ -9,12 +9,11 @@
 //! `embedded`, `custom`), as typed clients of those versions expect.
 
 use super::expand::Expand;
+use super::json_out::Object;
 use super::{prices, shipping_rates, tax_rates};
 use checkout_domain::catalog::TaxRate;
 use checkout_domain::session::{Address, LineItem, Mode, Session, Status, UiMode};
-use serde::ser::{Serialize, SerializeMap, Serializer};
 use serde_json::{json, Value};
-use std::sync::LazyLock;
 
 /// First API version with the new `ui_mode` names.
 const NEW_UI_NAMES_SINCE: &str = "2026-03-25";
@@ -51,13 +50,6 @@ fn ui_mode_name(ui: UiMode, api_version: &str) -> &'static str {
     } else {
         ui.as_str()
     }
-}
-
-fn address(a: &Address) -> Value {
-    json!({
-        "city": a.city, "country": a.country, "line1": a.line1,
-        "line2": a.line2, "postal_code": a.postal_code, "state": a.state,
-    })
 }
 
 fn tax_entry(amount: i64, rate: Option<&TaxRate>, taxable: i64) -> Value {
@@ -150,216 +142,200 @@ pub fn line_items_list(s: &Session, expand: &Expand) -> Value {
     })
 }
 
-static AUTOMATIC_TAX: LazyLock<Value> = LazyLock::new(
-    || json!({ "enabled": false, "liability": null, "provider": null, "status": null }),
-);
-static BRANDING_SETTINGS: LazyLock<Value> = LazyLock::new(|| {
-    json!({
-        "background_color": "#ffffff",
-        "border_style": "rounded",
-        "button_color": "#0074d4",
-        "display_name": "checkoutd",
-        "font_family": "default",
-        "icon": null,
-        "logo": null,
-    })
-});
-static CUSTOM_TEXT: LazyLock<Value> = LazyLock::new(
-    || json!({ "after_submit": null, "shipping_address": null, "submit": null, "terms_of_service_acceptance": null }),
-);
-static NAME_COLLECTION: LazyLock<Value> = LazyLock::new(|| json!({}));
-static PAYMENT_METHOD_OPTIONS: LazyLock<Value> = LazyLock::new(|| json!({}));
-static PHONE_NUMBER_COLLECTION: LazyLock<Value> = LazyLock::new(|| json!({ "enabled": false }));
-static TAX_ID_COLLECTION: LazyLock<Value> =
-    LazyLock::new(|| json!({ "enabled": false, "required": "never" }));
+// Constant sub-objects, as JSON text.
+const AUTOMATIC_TAX: &str = r#"{"enabled":false,"liability":null,"provider":null,"status":null}"#;
+const BRANDING_SETTINGS: &str = r##"{"background_color":"#ffffff","border_style":"rounded","button_color":"#0074d4","display_name":"checkoutd","font_family":"default","icon":null,"logo":null}"##;
+const CUSTOM_TEXT: &str = r#"{"after_submit":null,"shipping_address":null,"submit":null,"terms_of_service_acceptance":null}"#;
+const EMPTY_OBJECT: &str = "{}";
+const EMPTY_LIST: &str = "[]";
+const PHONE_NUMBER_COLLECTION: &str = r#"{"enabled":false}"#;
+const TAX_ID_COLLECTION: &str = r#"{"enabled":false,"required":"never"}"#;
 
-/// An empty JSON array.
-const NONE: &[()] = &[];
-
-/// The session object, written straight into the response: building a
-/// `serde_json::Value` tree first (about 90 owned keys in ordered maps)
-/// took a fifth of a retrieve's CPU in the benchmark's profile.
-pub struct SessionDoc<'a> {
-    pub session: &'a Session,
-    pub view: &'a View<'a>,
+fn write_address(o: &mut Object<'_>, a: &Address) {
+    o.opt_str("city", a.city.as_deref());
+    o.opt_str("country", a.country.as_deref());
+    o.opt_str("line1", a.line1.as_deref());
+    o.opt_str("line2", a.line2.as_deref());
+    o.opt_str("postal_code", a.postal_code.as_deref());
+    o.opt_str("state", a.state.as_deref());
 }
 
-impl Serialize for SessionDoc<'_> {
-    fn serialize<S: Serializer>(&self, ser: S) -> Result<S::Ok, S::Error> {
-        let (s, view) = (self.session, self.view);
-        let expand = view.expand;
-        let payment = s.mode != Mode::Setup;
-        let hosted = s.ui_mode.is_hosted();
-        let url = (hosted && s.status == Status::Open)
-            .then(|| format!("{}/c/pay/{}", view.public_url, s.id));
-        let selected = s.selected_rate();
-        let shipping_cost = selected.map(|rate| {
-            let amount = s.shipping_amount(rate).unwrap_or(0);
-            let mut cost = json!({
-                "amount_subtotal": amount,
-                "amount_tax": 0,
-                "amount_total": amount,
-                "shipping_rate": if expand.has("shipping_cost.shipping_rate") { shipping_rates::render(rate) } else { json!(rate.id) },
+/// The session object, appended to `out` (see [`json_out`] for why by
+/// hand rather than through `Serialize`).
+pub fn write(out: &mut Vec<u8>, s: &Session, view: &View<'_>) -> sonic_rs::Result<()> {
+    let expand = view.expand;
+    let payment = s.mode != Mode::Setup;
+    let hosted = s.ui_mode.is_hosted();
+    // `card` when none were given.
+    let methods = |o: &mut Object<'_>, key| match s.payment_method_types.as_slice() {
+        [] => o.raw(key, r#"["card"]"#),
+        given => o.value(key, given),
+    };
+    let mut o = Object::begin(out);
+    o.str("id", &s.id);
+    o.str("object", "checkout.session");
+    o.null("adaptive_pricing");
+    o.null("after_expiration");
+    o.null("allow_promotion_codes");
+    methods(&mut o, "allowed_payment_method_types");
+    o.opt_int(
+        "amount_subtotal",
+        payment.then_some(s.totals.amount_subtotal),
+    );
+    o.opt_int("amount_total", payment.then_some(s.totals.amount_total));
+    o.raw("automatic_tax", AUTOMATIC_TAX);
+    o.opt_str(
+        "billing_address_collection",
+        s.billing_address_collection.as_deref(),
+    );
+    o.raw("branding_settings", BRANDING_SETTINGS);
+    o.opt_str("cancel_url", s.cancel_url.as_deref());
+    o.opt_str("client_reference_id", s.client_reference_id.as_deref());
+    o.opt_str("client_secret", s.client_secret.as_deref());
+    o.opt_object(
+        "collected_information",
+        s.collected_shipping.as_ref(),
+        |c, d| {
+            c.null("business_name");
+            c.null("individual_name");
+            c.object("shipping_details", |sd| {
+                sd.object("address", |a| write_address(a, &d.address));
+                sd.str("name", &d.name);
             });
-            if expand.has("shipping_cost.taxes") {
-                cost["taxes"] = json!([]);
-            }
-            cost
-        });
-        let expand_options = expand.has("shipping_options.shipping_rate");
-        let shipping_options: Vec<Value> = s
-            .shipping_options
-            .iter()
-            .map(|rate| {
-                json!({
-                    "shipping_amount": s.shipping_amount(rate).unwrap_or(0),
-                    "shipping_rate": if expand_options { shipping_rates::render(rate) } else { json!(rate.id) },
-                })
-            })
-            .collect();
-        let total_details = payment.then(|| {
-            let mut t = json!({
-                "amount_discount": s.totals.amount_discount,
-                "amount_shipping": s.totals.amount_shipping,
-                "amount_tax": s.totals.amount_tax,
-            });
-            if expand.has("total_details.breakdown") {
-                t["breakdown"] = breakdown(s);
-            }
-            t
-        });
-        let customer_details = s.customer_details.as_ref().map(|c| {
-            json!({
-                "address": c.address.as_ref().map(address),
-                "business_name": null,
-                "email": c.email,
-                "individual_name": null,
-                "name": c.name,
-                "phone": c.phone,
-                "tax_exempt": "none",
-                "tax_ids": [],
-            })
-        });
-        let collected = s.collected_shipping.as_ref().map(|d| {
-            json!({
-                "business_name": null,
-                "individual_name": null,
-                "shipping_details": { "address": address(&d.address), "name": d.name },
-            })
-        });
-        let methods = if s.payment_method_types.is_empty() {
-            vec!["card".to_owned()]
+        },
+    );
+    o.null("consent");
+    o.null("consent_collection");
+    o.int("created", s.created);
+    o.value("currency", &s.currency);
+    o.null("currency_conversion");
+    o.raw("custom_fields", EMPTY_LIST);
+    o.raw("custom_text", CUSTOM_TEXT);
+    o.null("customer");
+    o.null("customer_account");
+    o.opt_str(
+        "customer_creation",
+        (s.mode == Mode::Payment).then_some("if_required"),
+    );
+    o.opt_object("customer_details", s.customer_details.as_ref(), |c, d| {
+        c.opt_object("address", d.address.as_ref(), write_address);
+        c.null("business_name");
+        c.opt_str("email", d.email.as_deref());
+        c.null("individual_name");
+        c.opt_str("name", d.name.as_deref());
+        c.opt_str("phone", d.phone.as_deref());
+        c.str("tax_exempt", "none");
+        c.raw("tax_ids", EMPTY_LIST);
+    });
+    o.opt_str("customer_email", s.customer_email.as_deref());
+    o.raw("discounts", EMPTY_LIST);
+    o.raw("excluded_payment_method_types", EMPTY_LIST);
+    o.int("expires_at", s.expires_at);
+    o.null("integration_identifier");
+    o.null("invoice");
+    o.null("invoice_creation");
+    o.bool("livemode", s.livemode);
+    o.opt_str("locale", s.locale.as_deref());
+    o.null("managed_payments");
+    o.value("metadata", &s.metadata);
+    o.str("mode", s.mode.as_str());
+    o.raw("name_collection", EMPTY_OBJECT);
+    o.null("optional_items");
+    o.null("origin_context");
+    o.opt_str("payment_intent", s.payment_intent.as_deref());
+    o.null("payment_link");
+    o.opt_str("payment_method_collection", payment.then_some("always"));
+    o.null("payment_method_configuration_details");
+    o.raw("payment_method_options", EMPTY_OBJECT);
+    methods(&mut o, "payment_method_types");
+    o.str("payment_status", s.payment_status.as_str());
+    o.opt_object(
+        "permissions",
+        s.update_shipping_details.as_deref(),
+        |p, u| p.str("update_shipping_details", u),
+    );
+    o.raw("phone_number_collection", PHONE_NUMBER_COLLECTION);
+    o.null("recovered_from");
+    o.opt_str(
+        "redirect_on_completion",
+        (!hosted).then(|| s.redirect_on_completion.as_deref().unwrap_or("always")),
+    );
+    o.opt_str("return_url", s.return_url.as_deref());
+    o.null("saved_payment_method_options");
+    o.opt_str("setup_intent", s.setup_intent.as_deref());
+    o.opt_object(
+        "shipping_address_collection",
+        s.shipping_allowed_countries.as_ref(),
+        |c, countries| c.value("allowed_countries", countries),
+    );
+    o.opt_object("shipping_cost", s.selected_rate(), |c, rate| {
+        let amount = s.shipping_amount(rate).unwrap_or(0);
+        c.int("amount_subtotal", amount);
+        c.int("amount_tax", 0);
+        c.int("amount_total", amount);
+        if expand.has("shipping_cost.shipping_rate") {
+            c.value("shipping_rate", &shipping_rates::render(rate));
         } else {
-            s.payment_method_types.clone()
-        };
-        let presentment = match (payment, s.currency) {
-            (true, Some(currency)) => Some(
-                json!({ "presentment_amount": s.totals.amount_total, "presentment_currency": currency }),
-            ),
-            _ => None,
-        };
-        let mut m = ser.serialize_map(None)?;
-        m.serialize_entry("id", &s.id)?;
-        m.serialize_entry("object", "checkout.session")?;
-        m.serialize_entry("adaptive_pricing", &())?;
-        m.serialize_entry("after_expiration", &())?;
-        m.serialize_entry("allow_promotion_codes", &())?;
-        m.serialize_entry("allowed_payment_method_types", &methods)?;
-        m.serialize_entry(
-            "amount_subtotal",
-            &payment.then_some(s.totals.amount_subtotal),
-        )?;
-        m.serialize_entry("amount_total", &payment.then_some(s.totals.amount_total))?;
-        m.serialize_entry("automatic_tax", &*AUTOMATIC_TAX)?;
-        m.serialize_entry("billing_address_collection", &s.billing_address_collection)?;
-        m.serialize_entry("branding_settings", &*BRANDING_SETTINGS)?;
-        m.serialize_entry("cancel_url", &s.cancel_url)?;
-        m.serialize_entry("client_reference_id", &s.client_reference_id)?;
-        m.serialize_entry("client_secret", &s.client_secret)?;
-        m.serialize_entry("collected_information", &collected)?;
-        m.serialize_entry("consent", &())?;
-        m.serialize_entry("consent_collection", &())?;
-        m.serialize_entry("created", &s.created)?;
-        m.serialize_entry("currency", &s.currency)?;
-        m.serialize_entry("currency_conversion", &())?;
-        m.serialize_entry("custom_fields", NONE)?;
-        m.serialize_entry("custom_text", &*CUSTOM_TEXT)?;
-        m.serialize_entry("customer", &())?;
-        m.serialize_entry("customer_account", &())?;
-        m.serialize_entry(
-            "customer_creation",
-            &(s.mode == Mode::Payment).then_some("if_required"),
-        )?;
-        m.serialize_entry("customer_details", &customer_details)?;
-        m.serialize_entry("customer_email", &s.customer_email)?;
-        m.serialize_entry("discounts", NONE)?;
-        m.serialize_entry("excluded_payment_method_types", NONE)?;
-        m.serialize_entry("expires_at", &s.expires_at)?;
-        m.serialize_entry("integration_identifier", &())?;
-        m.serialize_entry("invoice", &())?;
-        m.serialize_entry("invoice_creation", &())?;
-        m.serialize_entry("livemode", &s.livemode)?;
-        m.serialize_entry("locale", &s.locale)?;
-        m.serialize_entry("managed_payments", &())?;
-        m.serialize_entry("metadata", &s.metadata)?;
-        m.serialize_entry("mode", &s.mode.as_str())?;
-        m.serialize_entry("name_collection", &*NAME_COLLECTION)?;
-        m.serialize_entry("optional_items", &())?;
-        m.serialize_entry("origin_context", &())?;
-        m.serialize_entry("payment_intent", &s.payment_intent)?;
-        m.serialize_entry("payment_link", &())?;
-        m.serialize_entry("payment_method_collection", &payment.then_some("always"))?;
-        m.serialize_entry("payment_method_configuration_details", &())?;
-        m.serialize_entry("payment_method_options", &*PAYMENT_METHOD_OPTIONS)?;
-        m.serialize_entry("payment_method_types", &methods)?;
-        m.serialize_entry("payment_status", &s.payment_status.as_str())?;
-        m.serialize_entry(
-            "permissions",
-            &s.update_shipping_details
-                .as_ref()
-                .map(|u| json!({ "update_shipping_details": u })),
-        )?;
-        m.serialize_entry("phone_number_collection", &*PHONE_NUMBER_COLLECTION)?;
-        m.serialize_entry("recovered_from", &())?;
-        m.serialize_entry(
-            "redirect_on_completion",
-            &(!hosted).then(|| s.redirect_on_completion.as_deref().unwrap_or("always")),
-        )?;
-        m.serialize_entry("return_url", &s.return_url)?;
-        m.serialize_entry("saved_payment_method_options", &())?;
-        m.serialize_entry("setup_intent", &s.setup_intent)?;
-        m.serialize_entry(
-            "shipping_address_collection",
-            &s.shipping_allowed_countries
-                .as_ref()
-                .map(|c| json!({ "allowed_countries": c })),
-        )?;
-        m.serialize_entry("shipping_cost", &shipping_cost)?;
-        m.serialize_entry("shipping_options", &shipping_options)?;
-        m.serialize_entry("status", &s.status.as_str())?;
-        m.serialize_entry("submit_type", &s.submit_type)?;
-        m.serialize_entry("subscription", &s.subscription)?;
-        m.serialize_entry("success_url", &s.success_url)?;
-        m.serialize_entry("tax_id_collection", &*TAX_ID_COLLECTION)?;
-        m.serialize_entry("total_details", &total_details)?;
-        m.serialize_entry("ui_mode", &ui_mode_name(s.ui_mode, view.api_version))?;
-        m.serialize_entry("url", &url)?;
-        m.serialize_entry("wallet_options", &())?;
-        m.serialize_entry("presentment_details", &presentment)?;
-        if expand.has("line_items") {
-            let items = line_items_list(s, &expand.under("line_items").under("data"));
-            m.serialize_entry("line_items", &items)?;
+            c.str("shipping_rate", &rate.id);
         }
-        m.end()
+        if expand.has("shipping_cost.taxes") {
+            c.raw("taxes", EMPTY_LIST);
+        }
+    });
+    let expand_options = expand.has("shipping_options.shipping_rate");
+    let shipping_options: Vec<Value> = s
+        .shipping_options
+        .iter()
+        .map(|rate| {
+            json!({
+                "shipping_amount": s.shipping_amount(rate).unwrap_or(0),
+                "shipping_rate": if expand_options { shipping_rates::render(rate) } else { json!(rate.id) },
+            })
+        })
+        .collect();
+    o.value("shipping_options", &shipping_options);
+    o.str("status", s.status.as_str());
+    o.opt_str("submit_type", s.submit_type.as_deref());
+    o.opt_str("subscription", s.subscription.as_deref());
+    o.opt_str("success_url", s.success_url.as_deref());
+    o.raw("tax_id_collection", TAX_ID_COLLECTION);
+    o.opt_object("total_details", payment.then_some(()), |t, ()| {
+        t.int("amount_discount", s.totals.amount_discount);
+        t.int("amount_shipping", s.totals.amount_shipping);
+        t.int("amount_tax", s.totals.amount_tax);
+        if expand.has("total_details.breakdown") {
+            t.value("breakdown", &breakdown(s));
+        }
+    });
+    o.str("ui_mode", ui_mode_name(s.ui_mode, view.api_version));
+    if hosted && s.status == Status::Open {
+        o.str("url", &format!("{}/c/pay/{}", view.public_url, s.id));
+    } else {
+        o.null("url");
     }
+    o.null("wallet_options");
+    let presentment = s.currency.filter(|_| payment);
+    o.opt_object("presentment_details", presentment, |p, currency| {
+        p.int("presentment_amount", s.totals.amount_total);
+        p.value("presentment_currency", &currency);
+    });
+    if expand.has("line_items") {
+        let items = line_items_list(s, &expand.under("line_items").under("data"));
+        o.value("line_items", &items);
+    }
+    o.end()
 }
 
 /// The session object as a JSON value, for what patches or embeds the tree
 /// (events, lists, expanded products).
 pub fn session(s: &Session, view: &View<'_>) -> Value {
-    serde_json::to_value(SessionDoc { session: s, view }).unwrap_or_else(|e| {
-        // Every field is a plain value or a string-keyed map: unreachable,
-        // but a log line beats a panic if that ever changes.
+    let mut out = Vec::with_capacity(4096);
+    // Every field is a plain value or a string-keyed map: unreachable,
+    // but a log line beats a panic if that ever changes.
+    let parsed = write(&mut out, s, view)
+        .map_err(|e| e.to_string())
+        .and_then(|()| serde_json::from_slice(&out).map_err(|e| e.to_string()));
+    parsed.unwrap_or_else(|e| {
         tracing::error!(error = %e, "could not render a session");
         Value::Null
     })

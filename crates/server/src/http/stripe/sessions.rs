@@ -6,9 +6,10 @@ use super::error::{StripeError, StripeResult};
 use super::events;
 use super::expand::Expand;
 use super::form::Params;
+use super::json_out::Object;
 use super::params::{currency, new_metadata};
 use super::session_params::{self as sp, unsupported, LOCALES, UNSUPPORTED_CREATE};
-use super::session_render::{self, SessionDoc, View, ITEM_EXPANDABLE, SESSION_EXPANDABLE};
+use super::session_render::{self, View, ITEM_EXPANDABLE, SESSION_EXPANDABLE};
 use super::{list, products, resource};
 use crate::ids;
 use crate::state::AppState;
@@ -78,12 +79,10 @@ const RENDERED_BYTES: usize = 4096;
 
 /// A session serialised straight into a JSON response body.
 fn body(state: &AppState, ctx: &Ctx, s: &Session, expand: &Expand) -> StripeResult<Bytes> {
-    let view = view(state, ctx, expand);
-    let doc = SessionDoc {
-        session: s,
-        view: &view,
-    };
-    Ok(Bytes::from(resource::encode_vec(&doc, RENDERED_BYTES)?))
+    let mut out = Vec::with_capacity(RENDERED_BYTES);
+    session_render::write(&mut out, s, &view(state, ctx, expand))
+        .map_err(resource::encode_failed)?;
+    Ok(Bytes::from(out))
 }
 
 fn json_response(body: Bytes) -> Response {
@@ -462,7 +461,7 @@ async fn list_sessions(
     State(state): State<AppState>,
     Extension(ctx): Extension<Ctx>,
     StripeParams(mut p): StripeParams,
-) -> StripeResult<Json<Value>> {
+) -> StripeResult<Response> {
     let allowed = Expand::for_list(SESSION_EXPANDABLE);
     let expand = Expand::read(
         &mut p,
@@ -491,15 +490,25 @@ async fn list_sessions(
     p.finish()?;
     let (items, has_more) = resource::list_indexed::<Session>(&state, &ctx, query, OBJECT).await?;
     let item_expand = expand.under("data");
+    if !item_expand.has("line_items.data.price.product") {
+        // Written straight into the body, as a single session is.
+        let view = view(&state, &ctx, &item_expand);
+        let mut out = Vec::with_capacity(RENDERED_BYTES * (items.len() + 1));
+        let mut o = Object::begin(&mut out);
+        o.str("object", "list");
+        o.array("data", &items, |out, s| {
+            session_render::write(out, s, &view)
+        });
+        o.bool("has_more", has_more);
+        o.str("url", "/v1/checkout/sessions");
+        o.end().map_err(resource::encode_failed)?;
+        return Ok(json_response(Bytes::from(out)));
+    }
     let mut data = Vec::with_capacity(items.len());
     for s in &items {
         data.push(render_loaded(&state, &ctx, s, &item_expand).await?);
     }
-    Ok(Json(list::envelope(
-        data,
-        has_more,
-        "/v1/checkout/sessions",
-    )))
+    Ok(Json(list::envelope(data, has_more, "/v1/checkout/sessions")).into_response())
 }
 
 async fn list_line_items(
