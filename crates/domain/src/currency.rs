@@ -9,9 +9,17 @@ use serde::{Deserialize, Serialize};
 use std::fmt;
 
 /// A lowercase ISO 4217 currency code known to checkoutd.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(try_from = "String", into = "String")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize)]
+#[serde(try_from = "String")]
 pub struct Currency([u8; 3]);
+
+/// Written as its code without a `String` in between (`into = "String"`
+/// allocated one per currency of every stored session and response).
+impl Serialize for Currency {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
 
 /// Stripe's zero-decimal currencies: the amount is in whole units.
 const ZERO_DECIMAL: &[&str] = &[
@@ -41,13 +49,14 @@ const ISO_4217: &[&str] = &[
 impl Currency {
     /// Parse a code in any case; unknown codes are rejected.
     pub fn parse(code: &str) -> Option<Self> {
-        let lower = code.to_ascii_lowercase();
-        if ISO_4217.binary_search(&lower.as_str()).is_ok() {
-            let b = lower.as_bytes();
-            Some(Self([b[0], b[1], b[2]]))
-        } else {
-            None
-        }
+        let &[a, b, c] = code.as_bytes() else {
+            return None;
+        };
+        let lower = Self([a, b, c].map(|x| x.to_ascii_lowercase()));
+        ISO_4217
+            .binary_search(&lower.as_str())
+            .is_ok()
+            .then_some(lower)
     }
 
     /// The lowercase code, as Stripe renders it.
@@ -102,6 +111,12 @@ mod tests {
         assert_eq!(Currency::parse("USD").unwrap().as_str(), "usd");
         assert!(Currency::parse("usx").is_none());
         assert!(Currency::parse("us").is_none());
+        assert!(Currency::parse("usdd").is_none());
+        assert!(Currency::parse("éa").is_none());
+        let usd = Currency::parse("usd").unwrap();
+        assert_eq!(serde_json::to_string(&usd).unwrap(), r#""usd""#);
+        assert_eq!(serde_json::from_str::<Currency>(r#""USD""#).unwrap(), usd);
+        assert!(serde_json::from_str::<Currency>(r#""xyz""#).is_err());
     }
 
     #[test]

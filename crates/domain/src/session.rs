@@ -899,7 +899,12 @@ fn line_totals_of(
             ),
         )
     })?;
-    totals::line_totals(unit, quantity, rates, Some(line_param(i, "")))
+    // The line is named only on failure: formatting its name for every
+    // line of every update cost as much as its totals.
+    totals::line_totals(unit, quantity, rates, None).map_err(|mut e| {
+        e.param = Some(line_param(i, ""));
+        e
+    })
 }
 
 fn build_line(

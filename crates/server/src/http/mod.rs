@@ -14,10 +14,26 @@ use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
+use std::convert::Infallible;
+use std::future::Future;
+use tower::{Layer, Service};
 
-/// The whole application.
-pub fn app(state: AppState) -> Router {
-    Router::new()
+/// The whole application: [`front_door`] around the router.
+///
+/// Around it, not inside it: `Router::layer` wraps every route in the
+/// layer, and each request then also paid for a cloned and boxed route
+/// service and a boxed future at that level.
+pub fn app(
+    state: AppState,
+) -> impl Service<
+    Request,
+    Response = Response,
+    Error = Infallible,
+    Future = impl Future<Output = Result<Response, Infallible>> + Send,
+> + Clone
+       + Send
+       + 'static {
+    let router = Router::new()
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .route("/metrics", get(metrics))
@@ -25,15 +41,15 @@ pub fn app(state: AppState) -> Router {
         .merge(stripe::router(state.clone()))
         .merge(gr4vy::router())
         .merge(hosted::router())
-        .layer(middleware::from_fn_with_state(state.clone(), front_door))
-        .with_state(state)
+        .with_state(state.clone());
+    middleware::from_fn_with_state(state, front_door).layer(router)
 }
 
-/// The middleware in front of every route, one layer rather than three
+/// The middleware in front of every request, one layer rather than three
 /// (each `from_fn` layer clones and boxes the service under it and boxes
-/// its future, per request): count the response and log its method and
-/// path, read the body within the limits ([`limits::read_body`]), then run
-/// the request ([`run_to_completion`]).
+/// its future, per request), and around the router ([`app`]): count the
+/// response and log its method and path, read the body within the limits
+/// ([`limits::read_body`]), then run the request ([`run_to_completion`]).
 async fn front_door(State(state): State<AppState>, req: Request, next: Next) -> Response {
     // Method and path only: headers carry keys and tokens, query strings
     // and bodies customer data (`tests/api/logs.rs` checks the logs).

@@ -10,7 +10,6 @@ use std::str::FromStr;
 
 /// `metadata[...]` as a patch: `None` when absent, `Clear` for `metadata=`.
 pub fn metadata_patch(p: &mut Params, key: &str) -> StripeResult<Option<MetadataPatch>> {
-    let path = p.path(key);
     match p.object(key)? {
         None => Ok(None),
         Some(None) => Ok(Some(MetadataPatch::Clear)),
@@ -21,12 +20,12 @@ pub fn metadata_patch(p: &mut Params, key: &str) -> StripeResult<Option<Metadata
                     Value::Str(s) if s.is_empty() => pairs.push((k, None)),
                     Value::Str(s) => pairs.push((k, Some(s))),
                     _ => {
+                        // `m`'s prefix is this field's path.
+                        let at = m.path(&k);
                         return Err(StripeError::invalid_request(
-                            format!(
-                                "Invalid value for {path}[{k}]: metadata values must be strings."
-                            ),
-                            Some(format!("{path}[{k}]")),
-                        ))
+                            format!("Invalid value for {at}: metadata values must be strings."),
+                            Some(at),
+                        ));
                     }
                 }
             }
@@ -37,10 +36,9 @@ pub fn metadata_patch(p: &mut Params, key: &str) -> StripeResult<Option<Metadata
 
 /// Metadata of a new object.
 pub fn new_metadata(p: &mut Params, key: &str) -> StripeResult<Metadata> {
-    let path = p.path(key);
     match metadata_patch(p, key)? {
         None => Ok(Metadata::new()),
-        Some(patch) => Ok(metadata::build(&path, &patch)?),
+        Some(patch) => Ok(metadata::build(&p.path(key), &patch)?),
     }
 }
 

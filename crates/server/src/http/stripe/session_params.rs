@@ -105,10 +105,10 @@ async fn line_tax_rates(
     ctx: &Ctx,
     l: &mut Params,
 ) -> StripeResult<Option<Vec<TaxRate>>> {
-    let path = l.path("tax_rates");
     let Some(ids) = l.string_array("tax_rates", 5000)? else {
         return Ok(None);
     };
+    let path = l.path("tax_rates");
     if ids.len() > 5 {
         return Err(StripeError::invalid_request(
             format!(

@@ -309,7 +309,7 @@ pub fn write(out: &mut Vec<u8>, s: &Session, view: &View<'_>) -> sonic_rs::Resul
     });
     o.str("ui_mode", ui_mode_name(s.ui_mode, view.api_version));
     if hosted && s.status == Status::Open {
-        o.str("url", &format!("{}/c/pay/{}", view.public_url, s.id));
+        o.str("url", &[view.public_url, "/c/pay/", &s.id].concat());
     } else {
         o.null("url");
     }
