@@ -160,7 +160,7 @@ fn write_address(o: &mut Object<'_>, a: &Address) {
     o.opt_str("state", a.state.as_deref());
 }
 
-/// The session object, appended to `out` (see [`json_out`] for why by
+/// The session object, appended to `out` (see [`super::json_out`] for why by
 /// hand rather than through `Serialize`).
 pub fn write(out: &mut Vec<u8>, s: &Session, view: &View<'_>) -> sonic_rs::Result<()> {
     let expand = view.expand;
