@@ -899,9 +899,8 @@ fn line_totals_of(
             ),
         )
     })?;
-    // The line is named only on failure: formatting its name for every
-    // line of every update cost as much as its totals.
-    totals::line_totals(unit, quantity, rates, None).map_err(|mut e| {
+    // Named here, on failure only (see `totals::line_totals`).
+    totals::line_totals(unit, quantity, rates).map_err(|mut e| {
         e.param = Some(line_param(i, ""));
         e
     })

@@ -385,7 +385,7 @@ fn check_invariants(s: &Session) -> Result<(), String> {
     for (i, line) in s.line_items.iter().enumerate() {
         let t = &line.totals;
         let unit = line.price.unit_amount().ok_or("fractional unit amount")?;
-        let fresh = line_totals(unit, line.quantity, &line.tax_rates, None)
+        let fresh = line_totals(unit, line.quantity, &line.tax_rates)
             .map_err(|e| format!("line {i} totals fail to recompute: {e}"))?;
         if &fresh != t {
             return Err(format!("line {i} totals are stale"));

@@ -94,21 +94,18 @@ fn div_round(num: i128, den: i128) -> i128 {
     }
 }
 
-fn to_i64(v: i128, param: &Option<String>) -> DomainResult<i64> {
-    i64::try_from(v).map_err(|_| DomainError::overflow(param.clone()))
+fn to_i64(v: i128) -> DomainResult<i64> {
+    i64::try_from(v).map_err(|_| DomainError::overflow(None))
 }
 
 /// Totals of one line: `unit_amount` × `quantity` with its tax rates.
-/// `param` names the line for overflow errors (e.g. `line_items[0]`).
-pub fn line_totals(
-    unit_amount: i64,
-    quantity: i64,
-    rates: &[TaxRate],
-    param: Option<String>,
-) -> DomainResult<LineTotals> {
+/// An overflow error names no parameter: the caller knows which line it
+/// was, and names it only then (formatting the name for every line cost as
+/// much as the totals).
+pub fn line_totals(unit_amount: i64, quantity: i64, rates: &[TaxRate]) -> DomainResult<LineTotals> {
     let base = unit_amount
         .checked_mul(quantity)
-        .ok_or_else(|| DomainError::overflow(param.clone()))?;
+        .ok_or_else(|| DomainError::overflow(None))?;
     let base_w = i128::from(base);
     let inclusive_pct: i128 = rates.iter().filter(|r| r.inclusive).map(pct_e4).sum();
     let mut taxes = Vec::with_capacity(rates.len());
@@ -132,17 +129,17 @@ pub fn line_totals(
             let (rate_id, amount) = taxes.swap_remove(pos);
             ordered.push(RateTax {
                 rate_id,
-                amount: to_i64(amount, &param)?,
-                taxable_amount: to_i64(net, &param)?,
+                amount: to_i64(amount)?,
+                taxable_amount: to_i64(net)?,
             });
         }
     }
     Ok(LineTotals {
         amount_subtotal: base,
         amount_discount: 0,
-        amount_tax: to_i64(inclusive_tax + exclusive_tax, &param)?,
-        amount_total: to_i64(base_w + exclusive_tax, &param)?,
-        exclusive_tax: to_i64(exclusive_tax, &param)?,
+        amount_tax: to_i64(inclusive_tax + exclusive_tax)?,
+        amount_total: to_i64(base_w + exclusive_tax)?,
+        exclusive_tax: to_i64(exclusive_tax)?,
         taxes: ordered,
     })
 }
@@ -209,22 +206,22 @@ mod tests {
 
     #[test]
     fn stripe_documented_example_1099_times_2() {
-        let line = line_totals(1099, 2, &[], None).unwrap();
+        let line = line_totals(1099, 2, &[]).unwrap();
         let s = session_totals(&[&line], None).unwrap();
         assert_eq!((s.amount_subtotal, s.amount_total), (2198, 2198));
     }
 
     #[test]
     fn exclusive_rate_rounds_half_away_from_zero() {
-        let line = line_totals(1000, 1, &[rate("a", "8.25", false)], None).unwrap();
+        let line = line_totals(1000, 1, &[rate("a", "8.25", false)]).unwrap();
         assert_eq!((line.amount_tax, line.amount_total), (83, 1083));
-        let line = line_totals(1000, 1, &[rate("a", "8.24", false)], None).unwrap();
+        let line = line_totals(1000, 1, &[rate("a", "8.24", false)]).unwrap();
         assert_eq!(line.amount_tax, 82);
     }
 
     #[test]
     fn inclusive_rate_is_carved_out() {
-        let line = line_totals(1000, 1, &[rate("a", "20", true)], None).unwrap();
+        let line = line_totals(1000, 1, &[rate("a", "20", true)]).unwrap();
         assert_eq!((line.amount_tax, line.amount_total), (167, 1000));
         assert_eq!(line.taxes[0].taxable_amount, 833);
     }
@@ -232,7 +229,7 @@ mod tests {
     #[test]
     fn several_rates_on_one_line() {
         let rates = [rate("vat", "20", true), rate("city", "1.5", false)];
-        let line = line_totals(1200, 1, &rates, None).unwrap();
+        let line = line_totals(1200, 1, &rates).unwrap();
         // inclusive: 1200 × 20/120 = 200; net 1000; exclusive 1.5 % = 15.
         assert_eq!(line.taxes[0].amount, 200);
         assert_eq!(line.taxes[1].amount, 15);
@@ -241,7 +238,7 @@ mod tests {
 
     #[test]
     fn shipping_adds_to_total_not_subtotal() {
-        let line = line_totals(850000, 1, &[], None).unwrap();
+        let line = line_totals(850000, 1, &[]).unwrap();
         let s = session_totals(&[&line], Some(70000)).unwrap();
         assert_eq!(
             (s.amount_subtotal, s.amount_shipping, s.amount_total),
@@ -251,8 +248,8 @@ mod tests {
 
     #[test]
     fn overflow_is_an_error_not_a_panic() {
-        assert!(line_totals(i64::MAX, 2, &[], None).is_err());
-        let a = line_totals(i64::MAX, 1, &[], None).unwrap();
+        assert!(line_totals(i64::MAX, 2, &[]).is_err());
+        let a = line_totals(i64::MAX, 1, &[]).unwrap();
         assert!(session_totals(&[&a, &a], None).is_err());
         assert!(session_totals(&[&a], Some(1)).is_err());
     }
@@ -264,7 +261,7 @@ mod tests {
                 .iter()
                 .map(|(a, q, taxed)| {
                     let rates = if *taxed { vec![r.clone()] } else { vec![] };
-                    line_totals(i64::from(*a), i64::from(*q), &rates, None).unwrap()
+                    line_totals(i64::from(*a), i64::from(*q), &rates).unwrap()
                 })
                 .collect();
             let refs: Vec<&LineTotals> = lines.iter().collect();
@@ -277,7 +274,7 @@ mod tests {
         fn inclusive_totals_never_move_with_the_rate(amount: u32, qty: u8, pct: u16) -> bool {
             let pct = Decimal::new(i64::from(pct % 10_001), 2);
             let r = TaxRate { percentage: pct, ..rate("r", "0", true) };
-            let line = line_totals(i64::from(amount), i64::from(qty), &[r], None).unwrap();
+            let line = line_totals(i64::from(amount), i64::from(qty), &[r]).unwrap();
             line.amount_total == line.amount_subtotal && line.amount_tax <= line.amount_subtotal
         }
 
@@ -285,7 +282,7 @@ mod tests {
             let pct = Decimal::new(i64::from(pct % 1_000_001), 4);
             let ex = TaxRate { percentage: pct, ..rate("e", "0", false) };
             let inc = TaxRate { percentage: pct, ..rate("i", "0", true) };
-            let _ = line_totals(unit, qty, &[ex, inc], None)
+            let _ = line_totals(unit, qty, &[ex, inc])
                 .and_then(|l| session_totals(&[&l, &l], Some(unit)));
             true
         }

@@ -7,6 +7,7 @@
 
 use super::error::{StripeError, StripeResult};
 use super::form::Params;
+use super::json_out::Object;
 use checkout_store::{CreatedRange, Cursor, ListQuery};
 use serde_json::{json, Value};
 
@@ -78,6 +79,23 @@ pub fn envelope(data: Vec<Value>, has_more: bool, url: &str) -> Value {
     json!({ "object": "list", "data": data, "has_more": has_more, "url": url })
 }
 
+/// [`envelope`] written straight into a body, each item appended by
+/// `write` (see [`super::json_out`]).
+pub fn write_envelope<T>(
+    out: &mut Vec<u8>,
+    items: impl IntoIterator<Item = T>,
+    has_more: bool,
+    url: &str,
+    write: impl FnMut(&mut Vec<u8>, T) -> sonic_rs::Result<()>,
+) -> sonic_rs::Result<()> {
+    let mut o = Object::begin(out);
+    o.str("object", "list");
+    o.array("data", items, write);
+    o.bool("has_more", has_more);
+    o.str("url", url);
+    o.end()
+}
+
 /// The 404 for a cursor naming an unknown object.
 pub fn unknown_cursor(object: &str, query: &ListQuery) -> StripeError {
     let (param, id) = match &query.cursor {
@@ -86,4 +104,23 @@ pub fn unknown_cursor(object: &str, query: &ListQuery) -> StripeError {
         Cursor::First => ("starting_after", ""),
     };
     StripeError::no_such(object, id, Some(param.to_owned()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_written_envelope_is_the_value_envelope() {
+        let items = [json!({"id": "a", "n": 1}), json!({"id": "b\"", "n": null})];
+        let mut out = Vec::new();
+        write_envelope(&mut out, &items, true, "/v1/x?y=\"z\"", |out, v| {
+            sonic_rs::to_writer(out, v)
+        })
+        .unwrap();
+        let written: Value = serde_json::from_slice(&out).unwrap();
+        let value = envelope(items.to_vec(), true, "/v1/x?y=\"z\"");
+        assert_eq!(written, value);
+        assert_eq!(String::from_utf8(out).unwrap(), value.to_string());
+    }
 }

@@ -30,7 +30,7 @@ fn encode<T: Serialize>(value: &T) -> StripeResult<String> {
     json_text(value, 2048).map_err(encode_failed)
 }
 
-/// JSON of `value` through sonic-rs, which writes the same JSON as
+/// JSON text of `value` through sonic-rs, which writes the same JSON as
 /// serde_json for any `Serialize` (this crate uses no `RawValue`, whose
 /// marker only serde_json knows) but escapes strings with SIMD instead of
 /// byte by byte: serde_json's escaping was a sixth of a metadata update's
@@ -38,18 +38,12 @@ fn encode<T: Serialize>(value: &T) -> StripeResult<String> {
 /// both encoded through serde (the response is now written by hand: see
 /// [`super::json_out`]). `capacity`: a guess of the size, which saves the
 /// copies of growing the buffer from empty.
-fn json_sized<T: Serialize>(value: &T, capacity: usize) -> sonic_rs::Result<Vec<u8>> {
+fn json_text<T: Serialize>(value: &T, capacity: usize) -> sonic_rs::Result<String> {
     let mut out = Vec::with_capacity(capacity);
     sonic_rs::to_writer(&mut out, value)?;
-    Ok(out)
-}
-
-/// [`json_sized`] as text.
-fn json_text<T: Serialize>(value: &T, capacity: usize) -> sonic_rs::Result<String> {
     // JSON is UTF-8: this takes the bytes as they are.
-    json_sized(value, capacity).map(|b| {
-        String::from_utf8(b).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
-    })
+    Ok(String::from_utf8(out)
+        .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned()))
 }
 
 pub fn encode_failed(e: impl std::fmt::Display) -> StripeError {
@@ -353,7 +347,7 @@ mod tests {
             "flags": [true, false, null],
             "nested": {"b": {"c": [[], {}, [{"d": ""}]]}, "a": 1},
         });
-        let ours = String::from_utf8(json_sized(&value, 16).unwrap()).unwrap();
+        let ours = json_text(&value, 16).unwrap();
         assert_eq!(ours, serde_json::to_string(&value).unwrap());
         let back: serde_json::Value = serde_json::from_str(&ours).unwrap();
         assert_eq!(back, value);

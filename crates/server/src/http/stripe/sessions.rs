@@ -6,7 +6,6 @@ use super::error::{StripeError, StripeResult};
 use super::events;
 use super::expand::Expand;
 use super::form::Params;
-use super::json_out::Object;
 use super::params::{currency, new_metadata};
 use super::session_params::{self as sp, unsupported, LOCALES, UNSUPPORTED_CREATE};
 use super::session_render::{self, View, ITEM_EXPANDABLE, SESSION_EXPANDABLE};
@@ -494,14 +493,14 @@ async fn list_sessions(
         // Written straight into the body, as a single session is.
         let view = view(&state, &ctx, &item_expand);
         let mut out = Vec::with_capacity(RENDERED_BYTES * (items.len() + 1));
-        let mut o = Object::begin(&mut out);
-        o.str("object", "list");
-        o.array("data", &items, |out, s| {
-            session_render::write(out, s, &view)
-        });
-        o.bool("has_more", has_more);
-        o.str("url", "/v1/checkout/sessions");
-        o.end().map_err(resource::encode_failed)?;
+        list::write_envelope(
+            &mut out,
+            &items,
+            has_more,
+            "/v1/checkout/sessions",
+            |out, s| session_render::write(out, s, &view),
+        )
+        .map_err(resource::encode_failed)?;
         return Ok(json_response(Bytes::from(out)));
     }
     let mut data = Vec::with_capacity(items.len());
