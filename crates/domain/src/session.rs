@@ -24,6 +24,7 @@ use crate::error::{DomainError, DomainResult};
 use crate::metadata::{self, Metadata, MetadataPatch};
 use crate::totals::{self, LineTotals, SessionTotals};
 use serde::{Deserialize, Serialize};
+use std::sync::Arc;
 
 /// Least and most time from creation to `expires_at` (30 min, 24 h).
 pub const MIN_LIFETIME: i64 = 30 * 60;
@@ -204,6 +205,10 @@ pub struct NewSession {
     pub client_secret: Option<String>,
 }
 
+fn no_lines(lines: &Arc<Vec<LineItem>>) -> bool {
+    lines.is_empty()
+}
+
 /// A session as stored.
 ///
 /// The stored JSON leaves out what is absent (`None`, empty lists and
@@ -223,8 +228,13 @@ pub struct Session {
     pub payment_status: PaymentStatus,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub currency: Option<Currency>,
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub line_items: Vec<LineItem>,
+    /// Shared, so that a change of anything else keeps the very same
+    /// lines: the server reuses their stored JSON while the pointer is the
+    /// one it encoded (see the server's `sessions::change_session_with`).
+    /// Changing a line goes through `Arc::make_mut`, which makes a new one
+    /// whenever another holder exists.
+    #[serde(default, skip_serializing_if = "no_lines")]
+    pub line_items: Arc<Vec<LineItem>>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub shipping_options: Vec<ShippingRate>,
     /// Id of the selected shipping rate (the first option until the
@@ -404,7 +414,7 @@ impl Session {
                 PaymentStatus::Unpaid
             },
             currency,
-            line_items: lines,
+            line_items: Arc::new(lines),
             shipping_options: Vec::new(),
             selected_shipping_rate: None,
             shipping_allowed_countries: input.shipping_allowed_countries,
@@ -452,8 +462,13 @@ impl Session {
 
     /// Recompute line and session totals from the current state.
     pub fn recompute(&mut self) -> DomainResult<()> {
-        for (i, line) in self.line_items.iter_mut().enumerate() {
-            line.totals = line_totals_of(&line.price, line.quantity, &line.tax_rates, i)?;
+        for i in 0..self.line_items.len() {
+            let line = &self.line_items[i];
+            let totals = line_totals_of(&line.price, line.quantity, &line.tax_rates, i)?;
+            // Lines whose totals stand stay the very same `Arc`.
+            if totals != line.totals {
+                Arc::make_mut(&mut self.line_items)[i].totals = totals;
+            }
         }
         let shipping = self.selected_rate().and_then(|r| self.shipping_amount(r));
         let refs: Vec<&LineTotals> = self.line_items.iter().map(|l| &l.totals).collect();
@@ -552,6 +567,9 @@ impl Session {
         new_line_id: &mut dyn FnMut() -> String,
     ) -> DomainResult<Session> {
         self.require_open("updated")?;
+        // Totals follow from the lines and the shipping options alone: an
+        // update of neither (metadata, say) leaves them as they are.
+        let retotal = update.line_items.is_some() || update.shipping_options.is_some();
         if let Some(patch) = &update.metadata {
             self.metadata = metadata::apply("metadata", &self.metadata, patch)?;
         }
@@ -562,7 +580,7 @@ impl Session {
                     "You cannot update `line_items` on a Checkout Session in `setup` mode.",
                 ));
             }
-            self.line_items = self.updated_lines(lines, new_line_id)?;
+            self.line_items = Arc::new(self.updated_lines(lines, new_line_id)?);
             if self.line_items.is_empty() {
                 return Err(DomainError::invalid(
                     "line_items",
@@ -616,7 +634,9 @@ impl Session {
                 d.statement_descriptor_suffix = v;
             }
         }
-        self.recompute()?;
+        if retotal {
+            self.recompute()?;
+        }
         Ok(self)
     }
 
@@ -972,7 +992,7 @@ mod stored_form {
     use super::*;
 
     /// A session as stored before session 8, with every key.
-    const WITH_EVERY_KEY: &str = r#"{"id":"cs_test_0zsMbNLxQh9yYtHhJYiMaDz7zbJMXJN5fYT4VCfmUQP8nl9oCHXQhMKncW","livemode":false,"created":1795456296,"expires_at":1795542696,"mode":"Payment","ui_mode":"HostedPage","status":"Open","payment_status":"Unpaid","currency":"usd","line_items":[{"id":"li_6eDPB9yQSDZoTMFcMK1y3RNs","price":{"id":"price_qQkI33QKcOiddfNpnM0GDSK4","livemode":false,"created":1795456896,"active":true,"currency":"usd","product":"prod_GqDrT3nFnLRS4YYUeQ46K7lf","product_name":"T-shirt","unit_amount_decimal":"1999","recurring":null,"tax_behavior":null,"lookup_key":null,"nickname":null,"metadata":{}},"quantity":1,"tax_rates":[],"adjustable_quantity":null,"metadata":{},"totals":{"amount_subtotal":1999,"amount_discount":0,"amount_tax":0,"amount_total":1999,"exclusive_tax":0,"taxes":[]}},{"id":"li_yMm1HY234emOD9sfAMtFQp08","price":{"id":"price_pCbNw2Vp3LGN2TJIyCVRFKCu","livemode":false,"created":1795456896,"active":true,"currency":"usd","product":"prod_mhwo0lwJ0Bh1S1JEaMm8n11x","product_name":"Mug","unit_amount_decimal":"1250","recurring":null,"tax_behavior":null,"lookup_key":null,"nickname":null,"metadata":{}},"quantity":2,"tax_rates":[],"adjustable_quantity":null,"metadata":{},"totals":{"amount_subtotal":2500,"amount_discount":0,"amount_tax":0,"amount_total":2500,"exclusive_tax":0,"taxes":[]}}],"shipping_options":[],"selected_shipping_rate":null,"shipping_allowed_countries":null,"success_url":"https://example.com/success?session_id={CHECKOUT_SESSION_ID}","cancel_url":"https://example.com/cancel","return_url":null,"redirect_on_completion":null,"customer_email":null,"client_reference_id":null,"metadata":{"order_id":"222165"},"locale":null,"update_shipping_details":null,"payment_intent_data":{"description":null,"metadata":{},"setup_future_usage":null,"statement_descriptor":null,"statement_descriptor_suffix":null},"payment_method_types":[],"billing_address_collection":null,"submit_type":null,"client_secret":null,"collected_shipping":null,"customer_details":null,"payment_intent":null,"setup_intent":null,"subscription":null,"totals":{"amount_subtotal":4499,"amount_discount":0,"amount_shipping":0,"amount_tax":0,"amount_total":4499}}"#;
+    const WITH_EVERY_KEY: &str = include_str!("fixtures/stored_session_v1.json");
 
     #[test]
     fn absent_fields_are_left_out_and_documents_with_every_key_still_read() {

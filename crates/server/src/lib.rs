@@ -8,6 +8,7 @@
 // The session object is one large `json!` literal.
 #![recursion_limit = "256"]
 
+pub mod allocator;
 pub mod clock;
 pub mod config;
 pub mod http;

@@ -36,9 +36,10 @@ pub struct Shared {
     pub keys: crate::http::stripe::key_cache::KeyCache,
     /// Sessions this node rendered lately, by version.
     pub rendered: crate::http::stripe::rendered::Rendered,
-    /// Sessions this node wrote lately, decoded, by version (8 MiB, see
-    /// [`crate::http::stripe::memo`]).
-    pub decoded: crate::http::stripe::memo::Memo<std::sync::Arc<checkout_domain::session::Session>>,
+    /// Sessions this node wrote lately, decoded and with their lines'
+    /// JSON, by version (8 MiB, see [`crate::http::stripe::memo`] and
+    /// [`crate::http::stripe::hot`]).
+    pub decoded: crate::http::stripe::memo::Memo<crate::http::stripe::hot::Hot>,
 }
 
 /// Tunables of the background workers.

@@ -76,7 +76,7 @@ pub fn order_token(session: &Session) -> String {
             .as_deref()
             .unwrap_or_default(),
     );
-    for line in &session.line_items {
+    for line in session.line_items.iter() {
         text.push_str(&format!(
             "|{}:{}:{}:{}",
             line.id, line.price.id, line.quantity, line.totals.amount_total

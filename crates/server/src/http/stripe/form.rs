@@ -43,11 +43,15 @@ fn split_key(key: &str) -> Option<Vec<&str>> {
 fn decode_component(raw: &[u8]) -> Result<String, StripeError> {
     // Most components (keys, ids, numbers) have nothing to decode: one copy.
     let bytes = if raw.iter().any(|&b| b == b'+' || b == b'%') {
-        let plus: Vec<u8> = raw
-            .iter()
-            .map(|&b| if b == b'+' { b' ' } else { b })
-            .collect();
-        percent_decode(&plus).collect()
+        // `+` first (a decoded `%2B` stays a plus), then `%XX`, into a
+        // buffer sized once: decoding never lengthens.
+        let mut plus = raw.to_vec();
+        plus.iter_mut()
+            .filter(|b| **b == b'+')
+            .for_each(|b| *b = b' ');
+        let mut decoded = Vec::with_capacity(raw.len());
+        decoded.extend(percent_decode(&plus));
+        decoded
     } else {
         raw.to_vec()
     };

@@ -7,9 +7,10 @@
 //! (on every node, on both backends). Bounded by estimated bytes; eviction
 //! is `quick_cache`'s. Two uses: [`super::rendered`] (response bodies, for
 //! retrieves) and [`crate::state::Shared::decoded`] (sessions as this node
-//! last wrote them, decoded, for its next update of them: about a tenth of
-//! an update's CPU in the benchmark's profile; kept small, since a memo of
-//! a million sessions would not fit the memory target).
+//! last wrote them, decoded and with their lines' JSON, for its next update
+//! of them, see [`super::hot`]: decoding was about a quarter of an update's
+//! instructions, encoding the lines a tenth; kept small, since a memo of a
+//! million sessions would not fit the memory target).
 
 use quick_cache::sync::Cache;
 use quick_cache::Weighter;

@@ -11,6 +11,7 @@ pub mod error;
 pub mod events;
 pub mod expand;
 pub mod form;
+pub mod hot;
 pub mod json_out;
 pub mod key_cache;
 pub mod list;

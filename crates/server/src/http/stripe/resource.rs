@@ -38,7 +38,7 @@ fn encode<T: Serialize>(value: &T) -> StripeResult<String> {
 /// both encoded through serde (the response is now written by hand: see
 /// [`super::json_out`]). `capacity`: a guess of the size, which saves the
 /// copies of growing the buffer from empty.
-fn json_text<T: Serialize>(value: &T, capacity: usize) -> sonic_rs::Result<String> {
+pub fn json_text<T: Serialize + ?Sized>(value: &T, capacity: usize) -> sonic_rs::Result<String> {
     let mut out = Vec::with_capacity(capacity);
     sonic_rs::to_writer(&mut out, value)?;
     // JSON is UTF-8: this takes the bytes as they are.
@@ -167,6 +167,9 @@ pub struct Modified<T> {
     pub events: Vec<NewEvent>,
     /// Objects to insert in the same transaction.
     pub inserts: Vec<OwnedObject>,
+    /// The value's stored JSON, when the step wrote it itself (see
+    /// [`super::hot`]); `None`: encoded here.
+    pub data: Option<String>,
 }
 
 impl<T> Modified<T> {
@@ -177,6 +180,7 @@ impl<T> Modified<T> {
             index,
             events,
             inserts: Vec::new(),
+            data: None,
         }
     }
 }
@@ -188,14 +192,14 @@ pub async fn modify<T, F>(
     kind: &str,
     object: &str,
     id: &str,
-    f: F,
+    mut f: F,
 ) -> StripeResult<T>
 where
     T: Serialize + DeserializeOwned + Send,
     F: FnMut(T) -> DomainResult<Modified<T>> + Send,
 {
-    let start = |rec: &Record| stored(object, rec);
-    let (value, _) = modify_from(state, ctx, kind, object, id, start, f).await?;
+    let step = |rec: &Record| f(stored(object, rec)?);
+    let (value, _) = modify_from(state, ctx, kind, object, id, step).await?;
     Ok(value)
 }
 
@@ -206,31 +210,32 @@ pub fn stored<T: DeserializeOwned>(object: &str, rec: &Record) -> DomainResult<T
     })
 }
 
-/// [`modify`], starting from `start(stored record)` (which may take the
-/// value from a memo instead of decoding it); also returns the stored
-/// record of the result. `start` and `f` may run more than once (the store
-/// retries on a newer version); only the last result is stored.
-pub async fn modify_from<T, S, F>(
+/// [`modify`] with the caller's whole step: `step(stored record)` makes
+/// the modification (it may take the value from a memo instead of decoding
+/// it, and may write its stored JSON itself: [`Modified::data`]); also
+/// returns the stored record of the result. `step` may run more than once
+/// (the store retries on a newer version); only the last result is stored.
+pub async fn modify_from<T, F>(
     state: &AppState,
     ctx: &Ctx,
     kind: &str,
     object: &str,
     id: &str,
-    mut start: S,
-    mut f: F,
+    mut step: F,
 ) -> StripeResult<(T, Record)>
 where
     T: Serialize + Send,
-    S: FnMut(&Record) -> DomainResult<T> + Send,
-    F: FnMut(T) -> DomainResult<Modified<T>> + Send,
+    F: FnMut(&Record) -> DomainResult<Modified<T>> + Send,
 {
     let mut out: Option<T> = None;
     let mut mutator = |rec: &Record| -> DomainResult<Change> {
-        let m = f(start(rec)?)?;
-        // Sized for about what is stored now, so it rarely has to grow.
-        let data = json_text(&m.value, rec.data.len() + rec.data.len() / 8).map_err(|e| {
-            DomainError::invalid_request(format!("The {object} could not be stored: {e}"))
-        })?;
+        let m = step(rec)?;
+        let data = match m.data {
+            Some(data) => data,
+            // Sized for about what is stored now, so it rarely has to grow.
+            None => json_text(&m.value, rec.data.len() + rec.data.len() / 8)
+                .map_err(|e| unstorable(object, e))?,
+        };
         out = Some(m.value);
         Ok(Change {
             data,
@@ -244,6 +249,11 @@ where
         Err(StoreError::NotFound) => Err(StripeError::no_such(object, id, None)),
         Err(e) => Err(e.into()),
     }
+}
+
+/// A modified value whose JSON could not be written.
+pub fn unstorable(object: &str, e: impl std::fmt::Display) -> DomainError {
+    DomainError::invalid_request(format!("The {object} could not be stored: {e}"))
 }
 
 /// One page of objects matching `keep`, newest first.

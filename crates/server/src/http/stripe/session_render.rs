@@ -105,7 +105,7 @@ pub fn item(line: &LineItem, expand: &Expand) -> Value {
 /// Σ taxes per rate over all lines, for `total_details.breakdown`.
 fn breakdown(s: &Session) -> Value {
     let mut taxes: Vec<(String, i64, i64, &TaxRate)> = Vec::new();
-    for line in &s.line_items {
+    for line in s.line_items.iter() {
         for t in &line.totals.taxes {
             let Some(rate) = line.tax_rates.iter().find(|r| r.id == t.rate_id) else {
                 continue;

@@ -6,6 +6,7 @@ use super::error::{StripeError, StripeResult};
 use super::events;
 use super::expand::Expand;
 use super::form::Params;
+use super::hot::{self, Hot};
 use super::params::{currency, new_metadata};
 use super::session_params::{self as sp, unsupported, LOCALES, UNSUPPORTED_CREATE};
 use super::session_render::{self, View, ITEM_EXPANDABLE, SESSION_EXPANDABLE};
@@ -371,15 +372,21 @@ where
     F: FnMut(Session) -> DomainResult<Session> + Send,
 {
     let origin = events::Origin::from(ctx);
-    // This node's last write of the session, if the store still has that
-    // version: no JSON to decode (see `memo`). Unshared by then (the
-    // response that held it is sent), so taken without a copy.
-    let start = |rec: &checkout_store::Record| match state.decoded.take(&rec.id, rec.version) {
-        Some(session) => Ok(Arc::unwrap_or_clone(session)),
-        None => resource::stored(OBJECT, rec),
-    };
-    let (session, rec) = resource::modify_from(state, ctx, KIND, OBJECT, id, start, |current| {
-        let next = f(current)?;
+    let mut lines_json = None;
+    let step = |rec: &checkout_store::Record| {
+        // This node's last write of the session, if the store still has
+        // that version: no JSON to decode, and its lines' JSON to reuse
+        // (see `hot`). Unshared by then (the response that held it is
+        // sent), so taken without a copy.
+        let (current, before) = match state.decoded.take(&rec.id, rec.version) {
+            Some(hot) => hot.open(),
+            None => (resource::stored(OBJECT, rec)?, None),
+        };
+        let mut next = f(current)?;
+        let capacity = rec.data.len() + rec.data.len() / 8;
+        let (data, lines) = hot::encode(&mut next, before, capacity)
+            .map_err(|e| resource::unstorable(OBJECT, e))?;
+        lines_json = lines;
         let events = event_type
             .map(|t| vec![session_event(&origin, &state.public_url, t, &next)])
             .unwrap_or_default();
@@ -388,14 +395,19 @@ where
             value: next,
             events,
             inserts: inline.0.clone(),
+            data: Some(data),
         })
-    })
-    .await?;
+    };
+    let (session, rec) = resource::modify_from(state, ctx, KIND, OBJECT, id, step).await?;
     // Weighed at twice the stored JSON: an estimate of the decoded heap.
     let session = Arc::new(session);
+    let hot = Hot {
+        session: session.clone(),
+        lines_json,
+    };
     state
         .decoded
-        .put(&rec.id, rec.version, 2 * rec.data.len(), session.clone());
+        .put(&rec.id, rec.version, 2 * rec.data.len(), hot);
     Ok(session)
 }
 
