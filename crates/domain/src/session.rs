@@ -230,9 +230,9 @@ pub struct Session {
     pub currency: Option<Currency>,
     /// Shared, so that a change of anything else keeps the very same
     /// lines: the server reuses their stored JSON while the pointer is the
-    /// one it encoded (see the server's `sessions::change_session_with`).
-    /// Changing a line goes through `Arc::make_mut`, which makes a new one
-    /// whenever another holder exists.
+    /// one it encoded (its `http::stripe::hot`). Changing a line goes
+    /// through `Arc::make_mut`, which makes a new one whenever another
+    /// holder exists.
     #[serde(default, skip_serializing_if = "no_lines")]
     pub line_items: Arc<Vec<LineItem>>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]

@@ -193,8 +193,19 @@ mod tests {
     /// format, "WAL-index format"). Read from the file, since asking SQLite
     /// (`PRAGMA wal_checkpoint`) would itself checkpoint.
     fn frames(path: &std::path::Path) -> u32 {
+        shm_u32(path, 16)
+    }
+
+    /// Frames of the WAL already copied into the database: `nBackfill`,
+    /// the first field of the checkpoint info after the two 48-byte
+    /// headers.
+    fn backfilled(path: &std::path::Path) -> u32 {
+        shm_u32(path, 96)
+    }
+
+    fn shm_u32(path: &std::path::Path, at: usize) -> u32 {
         let shm = std::fs::read(format!("{}-shm", path.display())).unwrap();
-        u32::from_ne_bytes(shm[16..20].try_into().unwrap())
+        u32::from_ne_bytes(shm[at..at + 4].try_into().unwrap())
     }
 
     /// The checkpoints let the WAL start over once writes pause: the next
@@ -222,8 +233,14 @@ mod tests {
             insert(n).await;
         }
         assert!(frames(&path) > 100, "the WAL grew");
-        // A pause: a few checkpoint rounds.
-        tokio::time::sleep(4 * super::EVERY).await;
+        // A pause, until a checkpoint round has copied the whole WAL. On an
+        // idle machine that is the first round (50 ms); on a loaded one
+        // (a CI box flushing gigabytes) its flush can take much longer, so
+        // the wait is bounded by 20 s rather than a count of rounds.
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+        while backfilled(&path) < frames(&path) && std::time::Instant::now() < deadline {
+            tokio::time::sleep(super::EVERY).await;
+        }
         insert(200).await;
         let after = frames(&path);
         assert!(after < 10, "{after} frames: the WAL did not start over");
