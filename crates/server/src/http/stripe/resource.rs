@@ -232,9 +232,9 @@ where
         let m = step(rec)?;
         let data = match m.data {
             Some(data) => data,
-            // Sized for about what is stored now, so it rarely has to grow.
-            None => json_text(&m.value, rec.data.len() + rec.data.len() / 8)
-                .map_err(|e| unstorable(object, e))?,
+            None => {
+                json_text(&m.value, rewrite_capacity(rec)).map_err(|e| unstorable(object, e))?
+            }
         };
         out = Some(m.value);
         Ok(Change {
@@ -249,6 +249,12 @@ where
         Err(StoreError::NotFound) => Err(StripeError::no_such(object, id, None)),
         Err(e) => Err(e.into()),
     }
+}
+
+/// Bytes to reserve for the new JSON of `rec`'s object: about what is
+/// stored now, so the buffer rarely has to grow.
+pub fn rewrite_capacity(rec: &Record) -> usize {
+    rec.data.len() + rec.data.len() / 8
 }
 
 /// A modified value whose JSON could not be written.

@@ -383,8 +383,7 @@ where
             None => (resource::stored(OBJECT, rec)?, None),
         };
         let mut next = f(current)?;
-        let capacity = rec.data.len() + rec.data.len() / 8;
-        let (data, lines) = hot::encode(&mut next, before, capacity)
+        let (data, lines) = hot::encode(&mut next, before, resource::rewrite_capacity(rec))
             .map_err(|e| resource::unstorable(OBJECT, e))?;
         lines_json = lines;
         let events = event_type
