@@ -40,6 +40,7 @@
 mod cache;
 mod checkpoint;
 mod peers;
+mod prefetch;
 
 use crate::model::*;
 use crate::sql::Sink;

@@ -31,7 +31,7 @@
 //! stall the writer's own appends to the WAL (an earlier `fsync` here
 //! raised the writer's p99 from 8 to 55 ms).
 
-use super::{open, Role};
+use super::{open, prefetch, Role};
 use crate::{StoreError, StoreResult};
 use std::fs::File;
 use std::os::unix::fs::MetadataExt;
@@ -102,6 +102,10 @@ impl Checkpointer {
 fn run(path: PathBuf, requests: mpsc::Receiver<oneshot::Sender<()>>, frames: Arc<AtomicI64>) {
     let mut conn = None;
     let mut db = None;
+    let mut wal = None;
+    let wal_path = PathBuf::from(format!("{}-wal", path.display()));
+    // Frames in the WAL at the last checkpoint, where the writer goes on.
+    let mut last = 0;
     loop {
         let asked = match requests.recv_timeout(EVERY) {
             Ok(reply) => Some(reply),
@@ -109,15 +113,32 @@ fn run(path: PathBuf, requests: mpsc::Receiver<oneshot::Sender<()>>, frames: Arc
             Err(mpsc::RecvTimeoutError::Disconnected) => return,
         };
         if conn.is_none() {
-            conn = open(&path, Role::Checkpointer).ok();
+            conn = open(&path, Role::Checkpointer)
+                .and_then(|c| Ok((page_size(&c)?, c)))
+                .ok();
         }
         if db.is_none() {
-            db = database_file(&path);
+            db = kept_file(&path);
         }
-        if let Some(c) = &conn {
+        if wal.is_none() {
+            // The WAL file exists from the first write on.
+            wal = kept_file(&wal_path);
+        }
+        if let Some((page_size, c)) = &conn {
+            let read_ahead = |frames| {
+                if let Some(file) = wal {
+                    prefetch::ahead(file, *page_size, frames);
+                }
+            };
+            read_ahead(last);
             if asked.is_some() {
                 checkpoint(c, "RESTART");
+                // The next write starts the WAL over.
+                last = 0;
             } else if let Some(count) = checkpoint(c, "PASSIVE") {
+                // Before the flush, which may take a while.
+                read_ahead(count);
+                last = count;
                 if let Some(file) = db {
                     flush(file);
                 }
@@ -163,12 +184,18 @@ fn flush(file: &File) {
     }
 }
 
-/// A descriptor of the database file at `path`, opened once per file and
-/// process and never closed: closing any descriptor of a file drops every
-/// POSIX lock the process holds on it, SQLite's own included (SQLite's VFS
-/// guards its own descriptors against that, not this one). A file replaced
-/// at the same path (a new inode) gets a descriptor of its own.
-fn database_file(path: &Path) -> Option<&'static File> {
+/// The database's page size in bytes.
+fn page_size(conn: &rusqlite::Connection) -> StoreResult<i64> {
+    Ok(conn.query_row("PRAGMA page_size", [], |r| r.get(0))?)
+}
+
+/// A read-only descriptor of the file at `path` (the database file, or its
+/// WAL), opened once per file and process and never closed: closing any
+/// descriptor of a file drops every POSIX lock the process holds on it,
+/// SQLite's own included (SQLite's VFS guards its own descriptors against
+/// that, not this one). A file replaced at the same path (a new inode) gets
+/// a descriptor of its own.
+fn kept_file(path: &Path) -> Option<&'static File> {
     static OPEN: Mutex<Vec<(u64, u64, &'static File)>> = Mutex::new(Vec::new());
     let meta = std::fs::metadata(path).ok()?;
     let mut open = OPEN.lock().unwrap_or_else(|e| e.into_inner());
