@@ -127,6 +127,8 @@ pub async fn serve_with(
         rendered: Default::default(),
         // About 2,000 sessions: weighed at twice their stored JSON.
         decoded: http::stripe::memo::Memo::new(2_048, 8 << 20),
+        // About 1,000 prices, weighed at twice their stored JSON.
+        prices: http::stripe::memo::Memo::new(1_024, 1 << 20),
     });
     let stop = tokio_util::sync::CancellationToken::new();
     let workers = [

@@ -6,6 +6,7 @@ pub mod limits;
 pub mod openapi;
 pub mod store_failure;
 pub mod stripe;
+pub mod urlencoded;
 
 use crate::state::AppState;
 use axum::extract::{Request, State};

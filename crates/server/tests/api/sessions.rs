@@ -645,3 +645,49 @@ async fn test_helpers_refuse_live_keys() {
         "Test helpers can only be used with a test mode secret key",
     );
 }
+
+/// A node keeps the prices it decoded, by version: a price changed after a
+/// session used it is read again, and the next session gets what it is now.
+#[tokio::test]
+async fn a_price_changed_after_a_session_used_it_is_read_again() {
+    let app = TestApp::spawn().await;
+    let price = app.price(1000, "usd").await;
+    let first = app.session(&price, "1", &[]).await;
+    assert_eq!(first["amount_total"], 1000);
+    app.ok(
+        &format!("/v1/prices/{price}"),
+        &[("metadata[tier]", "gold"), ("active", "false")],
+    )
+    .await;
+    let (status, body) = app
+        .post(
+            "/v1/checkout/sessions",
+            &[
+                ("mode", "payment"),
+                ("success_url", "https://example.com/ok"),
+                ("line_items[0][price]", &price),
+                ("line_items[0][quantity]", "1"),
+            ],
+        )
+        .await;
+    assert_error(
+        status,
+        &body,
+        400,
+        Some("line_items[0][price]"),
+        "The price specified is inactive.",
+    );
+    app.ok(&format!("/v1/prices/{price}"), &[("active", "true")])
+        .await;
+    let (_, lines) = app
+        .get(
+            &format!(
+                "/v1/checkout/sessions/{}/line_items",
+                app.session(&price, "2", &[]).await["id"].as_str().unwrap()
+            ),
+            &[],
+        )
+        .await;
+    assert_eq!(lines["data"][0]["price"]["metadata"]["tier"], "gold");
+    assert_eq!(lines["data"][0]["amount_total"], 2000);
+}

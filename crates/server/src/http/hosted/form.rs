@@ -5,7 +5,6 @@
 use super::card::{self, Outcome};
 use super::format::civil_from_days;
 use checkout_domain::session::{Address, Session, ShippingDetails};
-use percent_encoding::percent_decode;
 
 /// Longest value kept from any field; longer input is cut, then rejected
 /// by the field's own rule where that matters.
@@ -16,10 +15,7 @@ const MAX_FIELD: usize = 1000;
 pub struct Posted(Vec<(String, String)>);
 
 fn decode(part: &str) -> String {
-    let spaced = part.replace('+', " ");
-    percent_decode(spaced.as_bytes())
-        .decode_utf8_lossy()
-        .into_owned()
+    String::from_utf8_lossy(&crate::http::urlencoded::unescape(part.as_bytes())).into_owned()
 }
 
 impl Posted {

@@ -12,7 +12,7 @@
 //! silently drop one.
 
 use super::error::StripeError;
-use percent_encoding::percent_decode;
+use crate::http::urlencoded::unescape;
 
 /// A node of the decoded form.
 #[derive(Debug, Clone, PartialEq)]
@@ -40,22 +40,9 @@ fn split_key(key: &str) -> Option<Vec<&str>> {
     Some(parts)
 }
 
+/// One key or value, decoded ([`unescape`]).
 fn decode_component(raw: &[u8]) -> Result<String, StripeError> {
-    // Most components (keys, ids, numbers) have nothing to decode: one copy.
-    let bytes = if raw.iter().any(|&b| b == b'+' || b == b'%') {
-        // `+` first (a decoded `%2B` stays a plus), then `%XX`, into a
-        // buffer sized once: decoding never lengthens.
-        let mut plus = raw.to_vec();
-        plus.iter_mut()
-            .filter(|b| **b == b'+')
-            .for_each(|b| *b = b' ');
-        let mut decoded = Vec::with_capacity(raw.len());
-        decoded.extend(percent_decode(&plus));
-        decoded
-    } else {
-        raw.to_vec()
-    };
-    String::from_utf8(bytes).map_err(|_| {
+    String::from_utf8(unescape(raw)).map_err(|_| {
         StripeError::invalid_request(
             "Invalid request: the request body or query string is not valid UTF-8.",
             None,
