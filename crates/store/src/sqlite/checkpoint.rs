@@ -104,8 +104,10 @@ fn run(path: PathBuf, requests: mpsc::Receiver<oneshot::Sender<()>>, frames: Arc
     let mut db = None;
     let mut wal = None;
     let wal_path = PathBuf::from(format!("{}-wal", path.display()));
-    // Frames in the WAL at the last checkpoint, where the writer goes on.
+    // Frames in the WAL at the last PASSIVE checkpoint, and whether that
+    // count had changed since the one before.
     let mut last = 0;
+    let mut moving = true;
     loop {
         let asked = match requests.recv_timeout(EVERY) {
             Ok(reply) => Some(reply),
@@ -125,19 +127,26 @@ fn run(path: PathBuf, requests: mpsc::Receiver<oneshot::Sender<()>>, frames: Arc
             wal = kept_file(&wal_path);
         }
         if let Some((page_size, c)) = &conn {
+            // Only while the WAL moves: an idle WAL needs nothing read, and
+            // a call costs 0.1-0.4 ms even when all is cached. Twice a
+            // round: from where the writer was, before a checkpoint that
+            // may take a while, and from where it is, before the flush.
             let read_ahead = |frames| {
                 if let Some(file) = wal {
                     prefetch::ahead(file, *page_size, frames);
                 }
             };
-            read_ahead(last);
+            if moving {
+                read_ahead(last);
+            }
             if asked.is_some() {
                 checkpoint(c, "RESTART");
-                // The next write starts the WAL over.
-                last = 0;
             } else if let Some(count) = checkpoint(c, "PASSIVE") {
-                // Before the flush, which may take a while.
-                read_ahead(count);
+                moving = count != last;
+                if moving {
+                    // Before the flush, which may take a while.
+                    read_ahead(count);
+                }
                 last = count;
                 if let Some(file) = db {
                     flush(file);
