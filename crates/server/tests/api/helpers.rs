@@ -275,6 +275,18 @@ impl TestApp {
 
     /// A hosted payment session with one line of `price` × `qty`, plus `extra`.
     pub async fn session(&self, price: &str, qty: &str, extra: &[(&str, &str)]) -> Value {
+        let (status, body) = self.create_session(price, qty, extra).await;
+        assert_eq!(status, StatusCode::OK, "creating a session -> {body}");
+        body
+    }
+
+    /// [`Self::session`]'s request, with whatever it answers.
+    pub async fn create_session(
+        &self,
+        price: &str,
+        qty: &str,
+        extra: &[(&str, &str)],
+    ) -> (StatusCode, Value) {
         let mut form = vec![
             ("mode", "payment"),
             ("success_url", "https://example.com/ok"),
@@ -282,7 +294,7 @@ impl TestApp {
             ("line_items[0][quantity]", qty),
         ];
         form.extend_from_slice(extra);
-        self.ok("/v1/checkout/sessions", &form).await
+        self.post("/v1/checkout/sessions", &form).await
     }
 }
 

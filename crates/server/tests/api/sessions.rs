@@ -659,17 +659,7 @@ async fn a_price_changed_after_a_session_used_it_is_read_again() {
         &[("metadata[tier]", "gold"), ("active", "false")],
     )
     .await;
-    let (status, body) = app
-        .post(
-            "/v1/checkout/sessions",
-            &[
-                ("mode", "payment"),
-                ("success_url", "https://example.com/ok"),
-                ("line_items[0][price]", &price),
-                ("line_items[0][quantity]", "1"),
-            ],
-        )
-        .await;
+    let (status, body) = app.create_session(&price, "1", &[]).await;
     assert_error(
         status,
         &body,

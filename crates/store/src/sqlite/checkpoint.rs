@@ -104,10 +104,8 @@ fn run(path: PathBuf, requests: mpsc::Receiver<oneshot::Sender<()>>, frames: Arc
     let mut db = None;
     let mut wal = None;
     let wal_path = PathBuf::from(format!("{}-wal", path.display()));
-    // Frames in the WAL at the last PASSIVE checkpoint, and whether that
-    // count had changed since the one before.
-    let mut last = 0;
-    let mut moving = true;
+    // Frames in the WAL at the last PASSIVE checkpoint.
+    let mut last = None;
     loop {
         let asked = match requests.recv_timeout(EVERY) {
             Ok(reply) => Some(reply),
@@ -127,27 +125,18 @@ fn run(path: PathBuf, requests: mpsc::Receiver<oneshot::Sender<()>>, frames: Arc
             wal = kept_file(&wal_path);
         }
         if let Some((page_size, c)) = &conn {
-            // Only while the WAL moves: an idle WAL needs nothing read, and
-            // a call costs 0.1-0.4 ms even when all is cached. Twice a
-            // round: from where the writer was, before a checkpoint that
-            // may take a while, and from where it is, before the flush.
-            let read_ahead = |frames| {
-                if let Some(file) = wal {
-                    prefetch::ahead(file, *page_size, frames);
-                }
-            };
-            if moving {
-                read_ahead(last);
-            }
             if asked.is_some() {
                 checkpoint(c, "RESTART");
             } else if let Some(count) = checkpoint(c, "PASSIVE") {
-                moving = count != last;
-                if moving {
-                    // Before the flush, which may take a while.
-                    read_ahead(count);
+                // Only when the WAL moved: an idle WAL needs nothing read,
+                // and a call costs 0.1-0.4 ms even when all is cached.
+                // Before the flush, which may take a while.
+                if last != Some(count) {
+                    if let Some(file) = wal {
+                        prefetch::ahead(file, *page_size, count);
+                    }
                 }
-                last = count;
+                last = Some(count);
                 if let Some(file) = db {
                     flush(file);
                 }
