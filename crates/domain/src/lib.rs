@@ -9,6 +9,7 @@
 pub mod catalog;
 pub mod currency;
 pub mod error;
+pub mod lines;
 pub mod metadata;
 pub mod session;
 pub mod totals;

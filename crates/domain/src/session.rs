@@ -21,6 +21,7 @@
 use crate::catalog::{Price, ShippingRate, TaxRate};
 use crate::currency::Currency;
 use crate::error::{DomainError, DomainResult};
+use crate::lines::{LineList, StoredLines};
 use crate::metadata::{self, Metadata, MetadataPatch};
 use crate::totals::{self, LineTotals, SessionTotals};
 use serde::{Deserialize, Serialize};
@@ -205,11 +206,15 @@ pub struct NewSession {
     pub client_secret: Option<String>,
 }
 
-fn no_lines(lines: &Arc<Vec<LineItem>>) -> bool {
-    lines.is_empty()
+fn no_lines<L: LineList>(lines: &L) -> bool {
+    lines.no_lines()
 }
 
 /// A session as stored.
+///
+/// Generic over how it holds its lines (see [`crate::lines`]): `Session`
+/// has them decoded; `Session<StoredLines>` still has the JSON they were
+/// stored as, for the updates and renderings that never read them.
 ///
 /// The stored JSON leaves out what is absent (`None`, empty lists and
 /// maps), and reads it back as absent; documents written with every key
@@ -217,7 +222,11 @@ fn no_lines(lines: &Arc<Vec<LineItem>>) -> bool {
 /// encoding the stored JSON was a sixth of a metadata update's instructions
 /// (callgrind), most of it spent per key.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Session {
+#[serde(bound(
+    serialize = "L: Serialize + LineList",
+    deserialize = "L: Deserialize<'de> + Default"
+))]
+pub struct Session<L = Arc<Vec<LineItem>>> {
     pub id: String,
     pub livemode: bool,
     pub created: i64,
@@ -234,7 +243,7 @@ pub struct Session {
     /// through `Arc::make_mut`, which makes a new one whenever another
     /// holder exists.
     #[serde(default, skip_serializing_if = "no_lines")]
-    pub line_items: Arc<Vec<LineItem>>,
+    pub line_items: L,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub shipping_options: Vec<ShippingRate>,
     /// Id of the selected shipping rate (the first option until the
@@ -295,6 +304,42 @@ pub struct SessionUpdate {
     pub payment_intent_data: Option<PaymentIntentDataUpdate>,
 }
 
+/// The part of a [`SessionUpdate`] that leaves the lines and the shipping
+/// options, and so the totals, as they are: all a metadata update is.
+#[derive(Debug, Clone, Default)]
+pub struct FieldsUpdate {
+    pub metadata: Option<MetadataPatch>,
+    pub collected_shipping: Option<ShippingDetails>,
+    pub payment_intent_data: Option<PaymentIntentDataUpdate>,
+}
+
+impl SessionUpdate {
+    /// The update as a [`FieldsUpdate`] when it changes neither the lines
+    /// nor the shipping options; else the update back (boxed: it is large,
+    /// and a move of it is all the caller saves).
+    pub fn fields_only(self) -> Result<FieldsUpdate, Box<SessionUpdate>> {
+        if self.line_items.is_some() || self.shipping_options.is_some() {
+            return Err(Box::new(self));
+        }
+        Ok(self.split().2)
+    }
+
+    fn split(
+        self,
+    ) -> (
+        Option<Vec<LineItemUpdate>>,
+        Option<Vec<ShippingRate>>,
+        FieldsUpdate,
+    ) {
+        let fields = FieldsUpdate {
+            metadata: self.metadata,
+            collected_shipping: self.collected_shipping,
+            payment_intent_data: self.payment_intent_data,
+        };
+        (self.line_items, self.shipping_options, fields)
+    }
+}
+
 /// `payment_intent_data` on update: each field `Some(None)` clears it.
 #[derive(Debug, Clone, Default)]
 pub struct PaymentIntentDataUpdate {
@@ -321,6 +366,140 @@ fn line_param(index: usize, field: &str) -> String {
         format!("line_items[{index}]")
     } else {
         format!("line_items[{index}][{field}]")
+    }
+}
+
+/// What needs none of the lines: it works on a `Session` and on a
+/// `Session<StoredLines>` alike.
+impl<L> Session<L> {
+    fn require_open(&self, verb: &str) -> DomainResult<()> {
+        if self.status == Status::Open {
+            Ok(())
+        } else {
+            Err(DomainError::state(format!(
+                "This Checkout Session is no longer open (status: {}). Only open Checkout Sessions can be {verb}.",
+                self.status.as_str()
+            )))
+        }
+    }
+
+    /// [`Session::update`] of a session whose lines are left as stored:
+    /// an update that keeps them (and the shipping options) needs neither
+    /// them nor new totals.
+    pub fn update_fields(mut self, fields: FieldsUpdate) -> DomainResult<Self> {
+        self.require_open("updated")?;
+        self.update_metadata(&fields)?;
+        self.update_rest(fields)?;
+        Ok(self)
+    }
+
+    /// The metadata of an update: applied first, before its lines.
+    fn update_metadata(&mut self, fields: &FieldsUpdate) -> DomainResult<()> {
+        if let Some(patch) = &fields.metadata {
+            self.metadata = metadata::apply("metadata", &self.metadata, patch)?;
+        }
+        Ok(())
+    }
+
+    /// The rest of an update, applied after its lines and shipping options.
+    fn update_rest(&mut self, fields: FieldsUpdate) -> DomainResult<()> {
+        if let Some(details) = fields.collected_shipping {
+            if self.ui_mode.is_hosted() {
+                return Err(DomainError::invalid(
+                    "collected_information",
+                    "`collected_information` can only be set on Checkout Sessions with `ui_mode` of `embedded_page`, `elements` or `form`; this session's `ui_mode` is `hosted_page`.",
+                ));
+            }
+            check_country(
+                self,
+                &details,
+                "collected_information[shipping_details][address][country]",
+            )?;
+            self.collected_shipping = Some(details);
+        }
+        if let Some(pid) = fields.payment_intent_data {
+            if self.mode != Mode::Payment {
+                return Err(DomainError::invalid(
+                    "payment_intent_data",
+                    "You can only update `payment_intent_data` on Checkout Sessions in `payment` mode.",
+                ));
+            }
+            let d = &mut self.payment_intent_data;
+            if let Some(v) = pid.description {
+                d.description = v;
+            }
+            if let Some(patch) = &pid.metadata {
+                d.metadata = metadata::apply("payment_intent_data[metadata]", &d.metadata, patch)?;
+            }
+            if let Some(v) = pid.setup_future_usage {
+                d.setup_future_usage = v;
+            }
+            if let Some(v) = pid.statement_descriptor {
+                d.statement_descriptor = v;
+            }
+            if let Some(v) = pid.statement_descriptor_suffix {
+                d.statement_descriptor_suffix = v;
+            }
+        }
+        Ok(())
+    }
+
+    /// The same session holding `lines` instead.
+    pub fn with_lines<M>(self, lines: M) -> Session<M> {
+        Session {
+            id: self.id,
+            livemode: self.livemode,
+            created: self.created,
+            expires_at: self.expires_at,
+            mode: self.mode,
+            ui_mode: self.ui_mode,
+            status: self.status,
+            payment_status: self.payment_status,
+            currency: self.currency,
+            line_items: lines,
+            shipping_options: self.shipping_options,
+            selected_shipping_rate: self.selected_shipping_rate,
+            shipping_allowed_countries: self.shipping_allowed_countries,
+            success_url: self.success_url,
+            cancel_url: self.cancel_url,
+            return_url: self.return_url,
+            redirect_on_completion: self.redirect_on_completion,
+            customer_email: self.customer_email,
+            client_reference_id: self.client_reference_id,
+            metadata: self.metadata,
+            locale: self.locale,
+            update_shipping_details: self.update_shipping_details,
+            payment_intent_data: self.payment_intent_data,
+            payment_method_types: self.payment_method_types,
+            billing_address_collection: self.billing_address_collection,
+            submit_type: self.submit_type,
+            client_secret: self.client_secret,
+            collected_shipping: self.collected_shipping,
+            customer_details: self.customer_details,
+            payment_intent: self.payment_intent,
+            setup_intent: self.setup_intent,
+            subscription: self.subscription,
+            totals: self.totals,
+        }
+    }
+
+    /// The selected shipping rate, if any.
+    pub fn selected_rate(&self) -> Option<&ShippingRate> {
+        let id = self.selected_shipping_rate.as_deref()?;
+        self.shipping_options.iter().find(|r| r.id == id)
+    }
+
+    /// Amount of a shipping rate in this session's currency.
+    pub fn shipping_amount(&self, rate: &ShippingRate) -> Option<i64> {
+        self.currency.and_then(|c| rate.amount_in(c))
+    }
+}
+
+impl Session<StoredLines> {
+    /// The session with its lines decoded.
+    pub fn decode_lines(self) -> serde_json::Result<Session> {
+        let lines = self.line_items.decoded()?;
+        Ok(self.with_lines(lines))
     }
 }
 
@@ -449,17 +628,6 @@ impl Session {
         Ok(session)
     }
 
-    /// The selected shipping rate, if any.
-    pub fn selected_rate(&self) -> Option<&ShippingRate> {
-        let id = self.selected_shipping_rate.as_deref()?;
-        self.shipping_options.iter().find(|r| r.id == id)
-    }
-
-    /// Amount of a shipping rate in this session's currency.
-    pub fn shipping_amount(&self, rate: &ShippingRate) -> Option<i64> {
-        self.currency.and_then(|c| rate.amount_in(c))
-    }
-
     /// Recompute line and session totals from the current state.
     pub fn recompute(&mut self) -> DomainResult<()> {
         for i in 0..self.line_items.len() {
@@ -474,17 +642,6 @@ impl Session {
         let refs: Vec<&LineTotals> = self.line_items.iter().map(|l| &l.totals).collect();
         self.totals = totals::session_totals(&refs, shipping)?;
         Ok(())
-    }
-
-    fn require_open(&self, verb: &str) -> DomainResult<()> {
-        if self.status == Status::Open {
-            Ok(())
-        } else {
-            Err(DomainError::state(format!(
-                "This Checkout Session is no longer open (status: {}). Only open Checkout Sessions can be {verb}.",
-                self.status.as_str()
-            )))
-        }
     }
 
     /// Expire an open session (`POST …/expire` or the sweeper).
@@ -567,13 +724,12 @@ impl Session {
         new_line_id: &mut dyn FnMut() -> String,
     ) -> DomainResult<Session> {
         self.require_open("updated")?;
+        let (line_items, shipping_options, fields) = update.split();
         // Totals follow from the lines and the shipping options alone: an
         // update of neither (metadata, say) leaves them as they are.
-        let retotal = update.line_items.is_some() || update.shipping_options.is_some();
-        if let Some(patch) = &update.metadata {
-            self.metadata = metadata::apply("metadata", &self.metadata, patch)?;
-        }
-        if let Some(lines) = update.line_items {
+        let retotal = line_items.is_some() || shipping_options.is_some();
+        self.update_metadata(&fields)?;
+        if let Some(lines) = line_items {
             if self.mode == Mode::Setup {
                 return Err(DomainError::invalid(
                     "line_items",
@@ -589,51 +745,14 @@ impl Session {
             }
             self.currency = session_currency(None, &self.line_items)?;
             self.check_line_rules()?;
-            if update.shipping_options.is_none() {
+            if shipping_options.is_none() {
                 self.check_shipping_currency()?;
             }
         }
-        if let Some(options) = update.shipping_options {
+        if let Some(options) = shipping_options {
             self.set_shipping_options(options)?;
         }
-        if let Some(details) = update.collected_shipping {
-            if self.ui_mode.is_hosted() {
-                return Err(DomainError::invalid(
-                    "collected_information",
-                    "`collected_information` can only be set on Checkout Sessions with `ui_mode` of `embedded_page`, `elements` or `form`; this session's `ui_mode` is `hosted_page`.",
-                ));
-            }
-            check_country(
-                &self,
-                &details,
-                "collected_information[shipping_details][address][country]",
-            )?;
-            self.collected_shipping = Some(details);
-        }
-        if let Some(pid) = update.payment_intent_data {
-            if self.mode != Mode::Payment {
-                return Err(DomainError::invalid(
-                    "payment_intent_data",
-                    "You can only update `payment_intent_data` on Checkout Sessions in `payment` mode.",
-                ));
-            }
-            let d = &mut self.payment_intent_data;
-            if let Some(v) = pid.description {
-                d.description = v;
-            }
-            if let Some(patch) = &pid.metadata {
-                d.metadata = metadata::apply("payment_intent_data[metadata]", &d.metadata, patch)?;
-            }
-            if let Some(v) = pid.setup_future_usage {
-                d.setup_future_usage = v;
-            }
-            if let Some(v) = pid.statement_descriptor {
-                d.statement_descriptor = v;
-            }
-            if let Some(v) = pid.statement_descriptor_suffix {
-                d.statement_descriptor_suffix = v;
-            }
-        }
+        self.update_rest(fields)?;
         if retotal {
             self.recompute()?;
         }
@@ -821,7 +940,11 @@ impl Session {
 }
 
 /// Reject a shipping country outside `shipping_address_collection`.
-fn check_country(session: &Session, details: &ShippingDetails, param: &str) -> DomainResult<()> {
+fn check_country<L>(
+    session: &Session<L>,
+    details: &ShippingDetails,
+    param: &str,
+) -> DomainResult<()> {
     if let (Some(allowed), Some(country)) = (
         &session.shipping_allowed_countries,
         &details.address.country,
@@ -1008,5 +1131,92 @@ mod stored_form {
         }
         assert!(text.len() < WITH_EVERY_KEY.len() * 2 / 3, "{text}");
         assert_eq!(serde_json::from_str::<Session>(&text).unwrap(), old);
+    }
+
+    fn fields() -> FieldsUpdate {
+        FieldsUpdate {
+            metadata: Some(MetadataPatch::Merge(vec![
+                ("order_id".into(), None),
+                ("k".into(), Some("v".into())),
+            ])),
+            payment_intent_data: Some(PaymentIntentDataUpdate {
+                description: Some(Some("A T-shirt and a mug".into())),
+                ..PaymentIntentDataUpdate::default()
+            }),
+            ..FieldsUpdate::default()
+        }
+    }
+
+    /// The same update through [`Session::update`] (lines decoded) and
+    /// [`Session::update_fields`] (lines left as stored JSON) gives the same
+    /// session, and the stored text of the lines comes through untouched.
+    #[test]
+    fn an_update_of_other_fields_leaves_the_stored_lines_as_they_were() {
+        let decoded: Session = serde_json::from_str(WITH_EVERY_KEY).unwrap();
+        let stored: Session<StoredLines> = serde_json::from_str(WITH_EVERY_KEY).unwrap();
+        let start = WITH_EVERY_KEY.find("\"line_items\":").unwrap() + "\"line_items\":".len();
+        let end = WITH_EVERY_KEY.find(",\"shipping_options\"").unwrap();
+        let text = stored.line_items.json().map(|j| j.to_string());
+        assert_eq!(text.as_deref(), Some(&WITH_EVERY_KEY[start..end]));
+
+        let update = SessionUpdate {
+            metadata: fields().metadata,
+            payment_intent_data: fields().payment_intent_data,
+            ..SessionUpdate::default()
+        };
+        let expected = decoded.update(update, &mut || unreachable!()).unwrap();
+        let changed = stored.update_fields(fields()).unwrap();
+        assert_eq!(changed.line_items.json().map(|j| j.to_string()), text);
+        assert_eq!(changed.clone().decode_lines().unwrap(), expected);
+        // Serialised (through the decoded lines) and read back.
+        let json = serde_json::to_string(&changed).unwrap();
+        assert_eq!(serde_json::from_str::<Session>(&json).unwrap(), expected);
+    }
+
+    /// The lines are not even parsed as line items: lines that would not
+    /// decode go through an update of the other fields, which refuses what
+    /// `update` refuses.
+    #[test]
+    fn stored_lines_are_decoded_only_when_asked_for() {
+        let bogus = WITH_EVERY_KEY.replacen("\"quantity\":1,", "\"quantity\":\"one\",", 1);
+        let stored: Session<StoredLines> = serde_json::from_str(&bogus).unwrap();
+        assert!(serde_json::from_str::<Session>(&bogus).is_err());
+        let changed = stored.update_fields(fields()).unwrap();
+        assert!(changed
+            .line_items
+            .json()
+            .unwrap()
+            .contains("\"quantity\":\"one\""));
+        assert!(changed.clone().decode_lines().is_err());
+
+        let mut expired: Session<StoredLines> = serde_json::from_str(WITH_EVERY_KEY).unwrap();
+        expired.status = Status::Expired;
+        let mut decoded: Session = serde_json::from_str(WITH_EVERY_KEY).unwrap();
+        decoded.status = Status::Expired;
+        let update = SessionUpdate {
+            metadata: fields().metadata,
+            ..SessionUpdate::default()
+        };
+        let refused = decoded.update(update, &mut || unreachable!()).unwrap_err();
+        assert_eq!(expired.update_fields(fields()).unwrap_err(), refused);
+    }
+
+    #[test]
+    fn only_updates_of_neither_lines_nor_shipping_options_are_fields_only() {
+        let metadata = SessionUpdate {
+            metadata: fields().metadata,
+            ..SessionUpdate::default()
+        };
+        assert!(metadata.fields_only().is_ok());
+        let lines = SessionUpdate {
+            line_items: Some(Vec::new()),
+            ..SessionUpdate::default()
+        };
+        assert!(lines.fields_only().is_err());
+        let shipping = SessionUpdate {
+            shipping_options: Some(Vec::new()),
+            ..SessionUpdate::default()
+        };
+        assert!(shipping.fields_only().is_err());
     }
 }

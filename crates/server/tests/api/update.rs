@@ -32,6 +32,93 @@ async fn stripes_documented_metadata_example_changes_nothing_else() {
     assert_eq!(updated["metadata"], json!({}));
 }
 
+/// Metadata updates leave the lines as their stored JSON, never decoded
+/// (`checkout_domain::lines`): whichever way the session is read next (a
+/// retrieve or a list that expands them, an update that changes them, a
+/// node with nothing in memory), its lines and totals are what they were.
+#[tokio::test]
+async fn lines_left_undecoded_by_metadata_updates_read_back_whole() {
+    let mut app = TestApp::spawn().await;
+    let a = app.price(100, "usd").await;
+    let b = app.price(250, "usd").await;
+    let tax = app.tax_rate("10", false).await;
+    let expand = [
+        ("expand[]", "line_items"),
+        ("expand[]", "total_details.breakdown"),
+    ];
+    let mut form = vec![
+        ("line_items[1][price]", b.as_str()),
+        ("line_items[1][quantity]", "2"),
+        ("line_items[1][tax_rates][0]", &tax),
+        ("line_items[1][metadata][sku]", "B-1"),
+    ];
+    form.extend(expand);
+    let s = app.session(&a, "1", &form).await;
+    let id = s["id"].as_str().unwrap();
+    let path = format!("/v1/checkout/sessions/{id}");
+    let whole = |v: &Value| {
+        (
+            v["line_items"].clone(),
+            v["total_details"].clone(),
+            v["amount_total"].clone(),
+        )
+    };
+    let before = whole(&s);
+    assert_eq!(s["amount_total"], 100 + 500 + 50);
+
+    for round in 0..2 {
+        // Twice: the second update finds the first one's memo entry.
+        for value in ["1", "2"] {
+            let u = app.ok(&path, &[("metadata[order]", value)]).await;
+            assert_eq!(u["metadata"]["order"], value);
+            assert!(u.get("line_items").is_none(), "not expanded: {u}");
+            assert_eq!(u["amount_total"], s["amount_total"]);
+        }
+        let (_, got) = app.get(&path, &expand).await;
+        assert_eq!(whole(&got), before, "round {round}");
+        let (_, list) = app
+            .get(
+                "/v1/checkout/sessions",
+                &[("limit", "1"), ("expand[]", "data.line_items")],
+            )
+            .await;
+        assert_eq!(list["data"][0]["id"], s["id"]);
+        assert_eq!(list["data"][0]["line_items"], before.0);
+        let (_, page) = app.get(&format!("{path}/line_items"), &[]).await;
+        assert_eq!(page["data"], before.0["data"]);
+        // Expanded, the response of a metadata update renders the lines.
+        let mut with_lines = vec![("metadata[order]", "3")];
+        with_lines.extend(expand);
+        let u = app.ok(&path, &with_lines).await;
+        assert_eq!(whole(&u), before);
+        // Nothing in memory: the next update reads the session from the file.
+        app.restart().await;
+    }
+
+    // A metadata update, then a change of a line: decoded from the JSON the
+    // metadata update kept.
+    app.ok(&path, &[("metadata[order]", "4")]).await;
+    let ids: Vec<String> = before.0["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l["id"].as_str().unwrap().to_owned())
+        .collect();
+    let mut change = vec![
+        ("line_items[0][id]", ids[0].as_str()),
+        ("line_items[0][quantity]", "3"),
+        ("line_items[1][id]", ids[1].as_str()),
+    ];
+    change.extend(expand);
+    let u = app.ok(&path, &change).await;
+    assert_eq!(u["line_items"]["data"][0]["quantity"], 3);
+    assert_eq!(u["line_items"]["data"][1], before.0["data"][1]);
+    assert_eq!(u["amount_total"], 300 + 500 + 50);
+    assert_eq!(u["metadata"]["order"], "4");
+    let (_, got) = app.get(&path, &expand).await;
+    assert_eq!(whole(&got), whole(&u));
+}
+
 #[tokio::test]
 async fn line_items_are_added_removed_reordered_and_updated_in_one_request() {
     let app = TestApp::spawn().await;

@@ -205,9 +205,13 @@ where
 
 /// A stored object's JSON, decoded, for a modification.
 pub fn stored<T: DeserializeOwned>(object: &str, rec: &Record) -> DomainResult<T> {
-    serde_json::from_str(&rec.data).map_err(|e| {
-        DomainError::invalid_request(format!("The stored {object} could not be read: {e}"))
-    })
+    serde_json::from_str(&rec.data).map_err(|e| unreadable(object, e))
+}
+
+/// A stored object (or part of it) that does not decode, for a
+/// modification.
+pub fn unreadable(object: &str, e: impl std::fmt::Display) -> DomainError {
+    DomainError::invalid_request(format!("The stored {object} could not be read: {e}"))
 }
 
 /// [`modify`] with the caller's whole step: `step(stored record)` makes

@@ -12,6 +12,7 @@ use super::expand::Expand;
 use super::json_out::Object;
 use super::{prices, shipping_rates, tax_rates};
 use checkout_domain::catalog::TaxRate;
+use checkout_domain::lines::LineList;
 use checkout_domain::session::{Address, LineItem, Mode, Session, Status, UiMode};
 use serde_json::{json, Value};
 
@@ -103,9 +104,9 @@ pub fn item(line: &LineItem, expand: &Expand) -> Value {
 }
 
 /// Σ taxes per rate over all lines, for `total_details.breakdown`.
-fn breakdown(s: &Session) -> Value {
+fn breakdown(lines: &[LineItem]) -> Value {
     let mut taxes: Vec<(String, i64, i64, &TaxRate)> = Vec::new();
-    for line in s.line_items.iter() {
+    for line in lines {
         for t in &line.totals.taxes {
             let Some(rate) = line.tax_rates.iter().find(|r| r.id == t.rate_id) else {
                 continue;
@@ -127,18 +128,13 @@ fn breakdown(s: &Session) -> Value {
 
 /// The line-item list embedded in an expanded session (first 10 items, as
 /// Stripe's "first handful"; the rest via its `url`).
-pub fn line_items_list(s: &Session, expand: &Expand) -> Value {
-    let data: Vec<Value> = s
-        .line_items
-        .iter()
-        .take(10)
-        .map(|l| item(l, expand))
-        .collect();
+pub fn line_items_list(id: &str, lines: &[LineItem], expand: &Expand) -> Value {
+    let data: Vec<Value> = lines.iter().take(10).map(|l| item(l, expand)).collect();
     json!({
         "object": "list",
         "data": data,
-        "has_more": s.line_items.len() > 10,
-        "url": format!("/v1/checkout/sessions/{}/line_items", s.id),
+        "has_more": lines.len() > 10,
+        "url": format!("/v1/checkout/sessions/{id}/line_items"),
     })
 }
 
@@ -160,10 +156,28 @@ fn write_address(o: &mut Object<'_>, a: &Address) {
     o.opt_str("state", a.state.as_deref());
 }
 
+/// Whether a rendering with these expansions includes the lines: without,
+/// a session whose lines are still stored JSON is rendered as it is.
+pub fn needs_lines(expand: &Expand) -> bool {
+    expand.has("line_items") || expand.has("total_details.breakdown")
+}
+
 /// The session object, appended to `out` (see [`super::json_out`] for why by
-/// hand rather than through `Serialize`).
-pub fn write(out: &mut Vec<u8>, s: &Session, view: &View<'_>) -> sonic_rs::Result<()> {
+/// hand rather than through `Serialize`). Lines still stored as JSON are
+/// decoded here only if the rendering includes them ([`needs_lines`]).
+pub fn write<L: LineList>(
+    out: &mut Vec<u8>,
+    s: &Session<L>,
+    view: &View<'_>,
+) -> sonic_rs::Result<()> {
     let expand = view.expand;
+    let lines = match needs_lines(expand) {
+        true => s
+            .line_items
+            .decoded()
+            .map_err(<sonic_rs::Error as serde::ser::Error>::custom)?,
+        false => Default::default(),
+    };
     let payment = s.mode != Mode::Setup;
     let hosted = s.ui_mode.is_hosted();
     // `card` when none were given.
@@ -304,7 +318,7 @@ pub fn write(out: &mut Vec<u8>, s: &Session, view: &View<'_>) -> sonic_rs::Resul
         t.int("amount_shipping", s.totals.amount_shipping);
         t.int("amount_tax", s.totals.amount_tax);
         if expand.has("total_details.breakdown") {
-            t.value("breakdown", &breakdown(s));
+            t.value("breakdown", &breakdown(&lines));
         }
     });
     o.str("ui_mode", ui_mode_name(s.ui_mode, view.api_version));
@@ -320,7 +334,7 @@ pub fn write(out: &mut Vec<u8>, s: &Session, view: &View<'_>) -> sonic_rs::Resul
         p.value("presentment_currency", &currency);
     });
     if expand.has("line_items") {
-        let items = line_items_list(s, &expand.under("line_items").under("data"));
+        let items = line_items_list(&s.id, &lines, &expand.under("line_items").under("data"));
         o.value("line_items", &items);
     }
     o.end()
@@ -328,7 +342,7 @@ pub fn write(out: &mut Vec<u8>, s: &Session, view: &View<'_>) -> sonic_rs::Resul
 
 /// The session object as a JSON value, for what patches or embeds the tree
 /// (events, lists, expanded products).
-pub fn session(s: &Session, view: &View<'_>) -> Value {
+pub fn session<L: LineList>(s: &Session<L>, view: &View<'_>) -> Value {
     let mut out = Vec::with_capacity(4096);
     // Every field is a plain value or a string-keyed map: unreachable,
     // but a log line beats a panic if that ever changes.

@@ -20,7 +20,10 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Extension, Json, Router};
 use checkout_domain::catalog::Product;
-use checkout_domain::session::{Mode, NewSession, Session, SessionUpdate, Status, UiMode};
+use checkout_domain::lines::{LineList, StoredLines};
+use checkout_domain::session::{
+    FieldsUpdate, Mode, NewSession, Session, SessionUpdate, Status, UiMode,
+};
 use checkout_domain::DomainResult;
 use checkout_store::{Column, Cursor, Index, NewEvent};
 use serde_json::Value;
@@ -48,7 +51,7 @@ pub fn router() -> Router<AppState> {
 }
 
 /// The indexed columns of a session.
-pub fn index(s: &Session) -> Index {
+pub fn index<L>(s: &Session<L>) -> Index {
     Index {
         status: Some(s.status.as_str().to_owned()),
         email: s.customer_details.as_ref().and_then(|c| c.email.clone()),
@@ -70,7 +73,7 @@ fn view<'a>(state: &'a AppState, ctx: &'a Ctx, expand: &'a Expand) -> View<'a> {
 }
 
 /// Render a session for a request.
-pub fn render(state: &AppState, ctx: &Ctx, s: &Session, expand: &Expand) -> Value {
+pub fn render<L: LineList>(state: &AppState, ctx: &Ctx, s: &Session<L>, expand: &Expand) -> Value {
     session_render::session(s, &view(state, ctx, expand))
 }
 
@@ -78,7 +81,12 @@ pub fn render(state: &AppState, ctx: &Ctx, s: &Session, expand: &Expand) -> Valu
 const RENDERED_BYTES: usize = 4096;
 
 /// A session serialised straight into a JSON response body.
-fn body(state: &AppState, ctx: &Ctx, s: &Session, expand: &Expand) -> StripeResult<Bytes> {
+fn body<L: LineList>(
+    state: &AppState,
+    ctx: &Ctx,
+    s: &Session<L>,
+    expand: &Expand,
+) -> StripeResult<Bytes> {
     let mut out = Vec::with_capacity(RENDERED_BYTES);
     session_render::write(&mut out, s, &view(state, ctx, expand))
         .map_err(resource::encode_failed)?;
@@ -296,7 +304,8 @@ async fn retrieve_session(
     let body = match state.rendered.get(&rec.id, rec.version, &ctx.api_version) {
         Some(body) => body,
         None => {
-            let session: Session = resource::decode(&rec)?;
+            // Unexpanded, the lines are not rendered: left undecoded.
+            let session: Session<StoredLines> = resource::decode(&rec)?;
             let body = body(&state, &ctx, &session, &expand)?;
             state
                 .rendered
@@ -310,10 +319,10 @@ async fn retrieve_session(
 /// Render a session, loading what its expansions need from the store.
 /// Without expanded products (which patch the JSON tree) the session is
 /// serialised straight into the response.
-pub async fn respond(
+pub async fn respond<L: LineList + Sync>(
     state: &AppState,
     ctx: &Ctx,
-    s: &Session,
+    s: &Session<L>,
     expand: &Expand,
 ) -> StripeResult<Response> {
     if expand.has("line_items.data.price.product") {
@@ -322,10 +331,10 @@ pub async fn respond(
     Ok(json_response(body(state, ctx, s, expand)?))
 }
 
-async fn render_loaded(
+async fn render_loaded<L: LineList + Sync>(
     state: &AppState,
     ctx: &Ctx,
-    s: &Session,
+    s: &Session<L>,
     expand: &Expand,
 ) -> StripeResult<Value> {
     let mut value = render(state, ctx, s, expand);
@@ -379,7 +388,7 @@ where
         // (see `hot`). Unshared by then (the response that held it is
         // sent), so taken without a copy.
         let (current, before) = match state.decoded.take(&rec.id, rec.version) {
-            Some(hot) => hot.open(),
+            Some(hot) => hot.open().map_err(|e| resource::unreadable(OBJECT, e))?,
             None => (resource::stored(OBJECT, rec)?, None),
         };
         let mut next = f(current)?;
@@ -400,13 +409,50 @@ where
     let (session, rec) = resource::modify_from(state, ctx, KIND, OBJECT, id, step).await?;
     // Weighed at twice the stored JSON: an estimate of the decoded heap.
     let session = Arc::new(session);
-    let hot = Hot {
+    let hot = Hot::Decoded {
         session: session.clone(),
         lines_json,
     };
     state
         .decoded
         .put(&rec.id, rec.version, 2 * rec.data.len(), hot);
+    Ok(session)
+}
+
+/// [`change_session_with`] for an update that leaves the lines (and the
+/// shipping options) alone and whose response does not render them: the
+/// lines are never decoded, and their stored JSON is written back as it is
+/// (see [`hot`]).
+async fn change_fields(
+    state: &AppState,
+    ctx: &Ctx,
+    id: &str,
+    fields: FieldsUpdate,
+) -> StripeResult<Arc<Session<StoredLines>>> {
+    let step = |rec: &checkout_store::Record| {
+        let current: Session<StoredLines> = match state.decoded.take(&rec.id, rec.version) {
+            Some(hot) => hot.open_stored(),
+            None => resource::stored(OBJECT, rec)?,
+        };
+        let mut next = current.update_fields(fields.clone())?;
+        let data = hot::encode_stored(&mut next, resource::rewrite_capacity(rec))
+            .map_err(|e| resource::unstorable(OBJECT, e))?;
+        Ok(resource::Modified {
+            index: index(&next),
+            value: next,
+            events: Vec::new(),
+            inserts: Vec::new(),
+            data: Some(data),
+        })
+    };
+    let (session, rec) = resource::modify_from(state, ctx, KIND, OBJECT, id, step).await?;
+    let session = Arc::new(session);
+    // Weighed as the decoded rest (twice its JSON) and the lines' text.
+    let lines = session.line_items.json().map_or(0, |j| j.len());
+    let weight = (2 * rec.data.len()).saturating_sub(lines);
+    state
+        .decoded
+        .put(&rec.id, rec.version, weight, Hot::Stored(session.clone()));
     Ok(session)
 }
 
@@ -434,13 +480,22 @@ async fn update_session(
     };
     let payment_intent_data = sp::payment_intent_data_update(&mut p)?;
     p.finish()?;
-    let update = SessionUpdate {
+    let mut update = SessionUpdate {
         metadata,
         line_items,
         shipping_options,
         collected_shipping,
         payment_intent_data,
     };
+    if !session_render::needs_lines(&expand) {
+        match update.fields_only() {
+            Ok(fields) => {
+                let session = change_fields(&state, &ctx, &id, fields).await?;
+                return respond(&state, &ctx, &*session, &expand).await;
+            }
+            Err(back) => update = *back,
+        }
+    }
     let session = change_session_with(&state, &ctx, &id, None, inline, |s| {
         s.update(update.clone(), &mut || ids::object_id("li"))
     })
@@ -498,7 +553,9 @@ async fn list_sessions(
         }
     }
     p.finish()?;
-    let (items, has_more) = resource::list_indexed::<Session>(&state, &ctx, query, OBJECT).await?;
+    // Lines are decoded only where the rendering includes them.
+    let (items, has_more) =
+        resource::list_indexed::<Session<StoredLines>>(&state, &ctx, query, OBJECT).await?;
     let item_expand = expand.under("data");
     if !item_expand.has("line_items.data.price.product") {
         // Written straight into the body, as a single session is.
