@@ -171,12 +171,12 @@ pub fn write<L: LineList>(
     view: &View<'_>,
 ) -> sonic_rs::Result<()> {
     let expand = view.expand;
-    let lines = match needs_lines(expand) {
-        true => s
-            .line_items
+    let lines = if needs_lines(expand) {
+        s.line_items
             .decoded()
-            .map_err(<sonic_rs::Error as serde::ser::Error>::custom)?,
-        false => Default::default(),
+            .map_err(<sonic_rs::Error as serde::ser::Error>::custom)?
+    } else {
+        Default::default()
     };
     let payment = s.mode != Mode::Setup;
     let hosted = s.ui_mode.is_hosted();
