@@ -673,6 +673,12 @@ fn insert_plain(tx: &Connection, scope: &Scope, o: &OwnedObject) -> StoreResult<
 }
 
 fn insert_events(tx: &Connection, scope: &Scope, events: &[NewEvent]) -> StoreResult<()> {
+    // Most updates write none: taking the statement from rusqlite's cache
+    // and giving it back anyway was 1.5 % of a metadata update's
+    // instructions (callgrind).
+    if events.is_empty() {
+        return Ok(());
+    }
     let mut insert = tx.prepare_cached(
         "INSERT INTO events (id, account_id, livemode, type, created, data) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
     )?;
