@@ -237,11 +237,11 @@ pub struct Session<L = Arc<Vec<LineItem>>> {
     pub payment_status: PaymentStatus,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub currency: Option<Currency>,
-    /// Shared, so that a change of anything else keeps the very same
-    /// lines: the server reuses their stored JSON while the pointer is the
-    /// one it encoded (its `http::stripe::hot`). Changing a line goes
-    /// through `Arc::make_mut`, which makes a new one whenever another
-    /// holder exists.
+    /// Decoded, the lines are shared (`Arc`), so that a change of anything
+    /// else keeps the very same lines: the server reuses their stored JSON
+    /// while the pointer is the one it encoded (its `http::stripe::hot`).
+    /// Changing a line goes through `Arc::make_mut`, which makes a new one
+    /// whenever another holder exists. As `StoredLines`, they are that JSON.
     #[serde(default, skip_serializing_if = "no_lines")]
     pub line_items: L,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -315,8 +315,8 @@ pub struct FieldsUpdate {
 
 impl SessionUpdate {
     /// The update as a [`FieldsUpdate`] when it changes neither the lines
-    /// nor the shipping options; else the update back (boxed: it is large,
-    /// and a move of it is all the caller saves).
+    /// nor the shipping options; else the update back, boxed so that the
+    /// result stays as small as its usual case.
     pub fn fields_only(self) -> Result<FieldsUpdate, Box<SessionUpdate>> {
         if self.line_items.is_some() || self.shipping_options.is_some() {
             return Err(Box::new(self));
