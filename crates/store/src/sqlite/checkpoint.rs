@@ -6,18 +6,6 @@
 //! can. It then flushes the database file's data (`fdatasync`), so that the
 //! pages it copied reach the disk a few at a time, in the background.
 //!
-//! Why every 500 ms and not more often: a round copies each page once, the
-//! newest of its frames, however many times it was written since the last
-//! round. Updates spread over many sessions each dirty a page of their own,
-//! so the longer the round, the more of them share one copy: with
-//! 1,000,000 sessions stored and updates spread over 10,000 of them, a
-//! round of 50 ms copied about one page per update, and at 500 ms a
-//! metadata update took 10 % less CPU (system time 21.5 → 18.5 µs) and the
-//! server did 6–15 % more of them. Near [`RESTART_CAP`] the rounds are
-//! [`EVERY_NEAR_CAP`] apart again, so that the RESTART finds little left to
-//! copy and sync: with 500 ms rounds up to it, the RESTART took 100 ms and
-//! the p99 of those updates rose from 6–8 to 20–50 ms.
-//!
 //! When writes pause, a PASSIVE checkpoint copies the whole WAL, and the
 //! next write starts the WAL over from its beginning (SQLite does that on
 //! its own once every frame is copied and no reader still reads from the
@@ -53,15 +41,8 @@ use std::sync::{mpsc, Arc, Mutex};
 use std::time::{Duration, Instant};
 use tokio::sync::oneshot;
 
-/// How often the thread checkpoints the WAL while it is short of
-/// [`NEAR_CAP`] (see the module's docs).
-const EVERY: Duration = Duration::from_millis(500);
-/// How often it checkpoints from [`NEAR_CAP`] frames on.
-const EVERY_NEAR_CAP: Duration = Duration::from_millis(50);
-/// Frames from which the rounds are [`EVERY_NEAR_CAP`] apart: three
-/// quarters of the cap, which leaves the writes of about two seconds at
-/// the benchmark's pace (and many rounds) before the RESTART.
-const NEAR_CAP: i64 = RESTART_CAP / 4 * 3;
+/// How often the thread checkpoints the WAL.
+const EVERY: Duration = Duration::from_millis(50);
 /// WAL size (4 KiB pages) at which the writer pauses for a RESTART: 1 GiB,
 /// about 10 s of the benchmark's sustained creates. A pause costs the
 /// writer 10–55 ms on the benchmark's hosts.
@@ -116,8 +97,8 @@ impl Checkpointer {
     }
 }
 
-/// The thread: checkpoint every [`EVERY`] (or [`EVERY_NEAR_CAP`]), restart
-/// when asked, until the [`Checkpointer`] is dropped.
+/// The thread: checkpoint every [`EVERY`], restart when asked, until the
+/// [`Checkpointer`] is dropped.
 fn run(path: PathBuf, requests: mpsc::Receiver<oneshot::Sender<()>>, frames: Arc<AtomicI64>) {
     let mut conn = None;
     let mut db = None;
@@ -126,7 +107,7 @@ fn run(path: PathBuf, requests: mpsc::Receiver<oneshot::Sender<()>>, frames: Arc
     // Frames in the WAL at the last PASSIVE checkpoint.
     let mut last = None;
     loop {
-        let asked = match requests.recv_timeout(interval(last)) {
+        let asked = match requests.recv_timeout(EVERY) {
             Ok(reply) => Some(reply),
             Err(mpsc::RecvTimeoutError::Timeout) => None,
             Err(mpsc::RecvTimeoutError::Disconnected) => return,
@@ -167,16 +148,6 @@ fn run(path: PathBuf, requests: mpsc::Receiver<oneshot::Sender<()>>, frames: Arc
         if let Some(reply) = asked {
             let _ = reply.send(());
         }
-    }
-}
-
-/// The pause before the next round, given the frames in the WAL at the
-/// last one.
-fn interval(last: Option<i64>) -> Duration {
-    if last.is_some_and(|frames| frames >= NEAR_CAP) {
-        EVERY_NEAR_CAP
-    } else {
-        EVERY
     }
 }
 
@@ -262,19 +233,6 @@ mod tests {
         u32::from_ne_bytes(shm[at..at + 4].try_into().unwrap())
     }
 
-    /// Rounds come closer together from three quarters of the cap on, and
-    /// not before the first round counted the frames.
-    #[test]
-    fn rounds_are_closer_near_the_cap() {
-        use super::{interval, EVERY, EVERY_NEAR_CAP, NEAR_CAP, RESTART_CAP};
-        assert_eq!(interval(None), EVERY);
-        assert_eq!(interval(Some(0)), EVERY);
-        assert_eq!(interval(Some(NEAR_CAP - 1)), EVERY);
-        assert_eq!(interval(Some(NEAR_CAP)), EVERY_NEAR_CAP);
-        assert_eq!(interval(Some(RESTART_CAP * 2)), EVERY_NEAR_CAP);
-        assert!(EVERY_NEAR_CAP < EVERY);
-    }
-
     /// The checkpoints let the WAL start over once writes pause: the next
     /// write is then the only one in it.
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -301,7 +259,7 @@ mod tests {
         }
         assert!(frames(&path) > 100, "the WAL grew");
         // A pause, until a checkpoint round has copied the whole WAL. On an
-        // idle machine that is the first round; on a loaded one
+        // idle machine that is the first round (50 ms); on a loaded one
         // (a CI box flushing gigabytes) its flush can take much longer, so
         // the wait is bounded by 20 s rather than a count of rounds.
         let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);

@@ -19,17 +19,17 @@
 //! ahead of the writer (`posix_fadvise(WILLNEED)`, asynchronous): the
 //! first [`AHEAD`] bytes of the WAL file, where the WAL starts over, and
 //! the [`AHEAD`] bytes after its last frame. For pages already cached that
-//! is a lookup (0.1–0.4 ms per 64 MiB). Reading never changes the file, so
+//! is a lookup (0.1–0.4 ms for 64 MiB). Reading never changes the file, so
 //! a stale frame count costs at worst a useless read. Writes that resume
-//! after a long pause may still meet cold pages until the next round (at
-//! most 500 ms).
+//! after a long pause may still meet a cold page or two before the next
+//! round (50 ms).
 
 use nix::fcntl::{posix_fadvise, PosixFadviseAdvice};
 use std::fs::File;
 
-/// Bytes read ahead of the writer: about a second of the benchmark's
-/// writes (130 MB/s of WAL at most), two checkpoint rounds.
-const AHEAD: i64 = 128 << 20;
+/// Bytes read ahead of the writer: about half a second of the benchmark's
+/// writes (130 MB/s of WAL at most), several checkpoint rounds.
+const AHEAD: i64 = 64 << 20;
 /// The WAL file's header, before its first frame (SQLite's file format).
 const WAL_HEADER: i64 = 32;
 /// Each frame's header, before its page.
@@ -71,8 +71,8 @@ mod tests {
             vec![(0, AHEAD), (412_000_032, AHEAD)]
         );
         assert_eq!(
-            ranges(1024, 200_000),
-            vec![(0, AHEAD), (209_600_032, AHEAD)]
+            ranges(1024, 100_000),
+            vec![(0, AHEAD), (104_800_032, AHEAD)]
         );
     }
 
