@@ -73,11 +73,15 @@ impl Checkpointer {
     pub(super) fn start(path: &Path) -> StoreResult<Self> {
         let (requests, received) = mpsc::channel();
         let frames = Arc::new(AtomicI64::new(0));
-        let (path, theirs) = (path.to_owned(), frames.clone());
+        let (owned, theirs) = (path.to_owned(), frames.clone());
         std::thread::Builder::new()
             .name("sqlite-checkpoint".into())
-            .spawn(move || run(path, received, theirs))
+            .spawn(move || run(owned, received, theirs))
             .map_err(|e| StoreError::Config(format!("cannot start the checkpoint thread: {e}")))?;
+        // Ends when `frames` goes, with this thread's line.
+        prefetch::follow(path, Arc::downgrade(&frames)).map_err(|e| {
+            StoreError::Config(format!("cannot start the WAL read-ahead thread: {e}"))
+        })?;
         Ok(Self { requests, frames })
     }
 
@@ -103,7 +107,7 @@ fn run(path: PathBuf, requests: mpsc::Receiver<oneshot::Sender<()>>, frames: Arc
     let mut conn = None;
     let mut db = None;
     let mut wal = None;
-    let wal_path = PathBuf::from(format!("{}-wal", path.display()));
+    let wal_path = sibling(&path, "-wal");
     // Frames in the WAL at the last PASSIVE checkpoint.
     let mut last = None;
     loop {
@@ -187,13 +191,19 @@ fn page_size(conn: &rusqlite::Connection) -> StoreResult<i64> {
     Ok(conn.query_row("PRAGMA page_size", [], |r| r.get(0))?)
 }
 
-/// A read-only descriptor of the file at `path` (the database file, or its
-/// WAL), opened once per file and process and never closed: closing any
+/// The file beside the database at `db` whose name adds `suffix` (its WAL,
+/// `-wal`, or its wal-index, `-shm`).
+pub(super) fn sibling(db: &Path, suffix: &str) -> PathBuf {
+    PathBuf::from(format!("{}{suffix}", db.display()))
+}
+
+/// A read-only descriptor of the file at `path` (the database file, its WAL
+/// or its wal-index), opened once per file and process and never closed: closing any
 /// descriptor of a file drops every POSIX lock the process holds on it,
 /// SQLite's own included (SQLite's VFS guards its own descriptors against
 /// that, not this one). A file replaced at the same path (a new inode) gets
 /// a descriptor of its own.
-fn kept_file(path: &Path) -> Option<&'static File> {
+pub(super) fn kept_file(path: &Path) -> Option<&'static File> {
     static OPEN: Mutex<Vec<(u64, u64, &'static File)>> = Mutex::new(Vec::new());
     let meta = std::fs::metadata(path).ok()?;
     let mut open = OPEN.lock().unwrap_or_else(|e| e.into_inner());
