@@ -22,7 +22,7 @@
 //! is a lookup (0.1–0.4 ms for 64 MiB). Reading never changes the file, so
 //! a stale frame count costs at worst a useless read. Writes that resume
 //! after a long pause may still meet a cold page or two before the next
-//! round (50 ms).
+//! look of the thread below (5 ms).
 //!
 //! That is not enough where pages leave the cache while the WAL moves. The
 //! benchmark's host runs DAMON's `pageout` scheme, which evicts file pages
@@ -89,16 +89,12 @@ pub(super) fn follow<T: Send + Sync + 'static>(
                 if shm.read_exact_at(&mut header, 0).is_err() {
                     continue;
                 }
-                let end = wal_end(&header);
-                if end.is_some() && end != last {
-                    last = end;
-                    if let Some(start) = end {
-                        if let Err(e) =
-                            posix_fadvise(wal, start, NEAR, PosixFadviseAdvice::POSIX_FADV_WILLNEED)
-                        {
-                            tracing::debug!(error = %e, "WAL read-ahead refused");
-                        }
-                    }
+                let Some(end) = wal_end(&header) else {
+                    continue;
+                };
+                if last != Some(end) {
+                    last = Some(end);
+                    will_need(wal, end, NEAR);
                 }
             }
         })
@@ -119,23 +115,35 @@ fn wal_end(header: &[u8; 20]) -> Option<i64> {
     let frames = i64::from(u32::from_ne_bytes([
         header[16], header[17], header[18], header[19],
     ]));
-    Some(WAL_HEADER + frames * (page + FRAME_HEADER))
+    Some(after_frame(page, frames))
+}
+
+/// Byte offset in the WAL file just after frame `frames` (pages of
+/// `page_size` bytes): where the next frame goes.
+fn after_frame(page_size: i64, frames: i64) -> i64 {
+    WAL_HEADER + frames.max(0).saturating_mul(page_size + FRAME_HEADER)
+}
+
+/// Ask the kernel to read `len` bytes of the WAL from `start` into the page
+/// cache (asynchronously; a refusal only loses the read-ahead).
+fn will_need(wal: &File, start: i64, len: i64) {
+    if let Err(e) = posix_fadvise(wal, start, len, PosixFadviseAdvice::POSIX_FADV_WILLNEED) {
+        tracing::debug!(error = %e, "WAL read-ahead refused");
+    }
 }
 
 /// Ask for the WAL file's start and the bytes after frame `frames` (pages
 /// of `page_size` bytes) to be read into the page cache.
 pub(super) fn ahead(wal: &File, page_size: i64, frames: i64) {
     for (start, len) in ranges(page_size, frames) {
-        if let Err(e) = posix_fadvise(wal, start, len, PosixFadviseAdvice::POSIX_FADV_WILLNEED) {
-            tracing::debug!(error = %e, "WAL read-ahead refused");
-        }
+        will_need(wal, start, len);
     }
 }
 
 /// The (offset, length) ranges to read: the file's start and the bytes
 /// after frame `frames`, as one range when they overlap.
 fn ranges(page_size: i64, frames: i64) -> Vec<(i64, i64)> {
-    let next = WAL_HEADER + frames.max(0).saturating_mul(page_size + FRAME_HEADER);
+    let next = after_frame(page_size, frames);
     if next <= AHEAD {
         vec![(0, next + AHEAD)]
     } else {
