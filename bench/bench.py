@@ -520,7 +520,10 @@ class Peer:
 
 
 def measure(target, label: dict, scenario: str, data: Path, key: str,
-            results: list, failures: list, is_checkoutd: bool) -> None:
+            results: list, failures: list, is_checkoutd: bool, floor: Server | None = None) -> None:
+    """Run `scenario` at each concurrency against `target` and append a row
+    per run. With `floor`, the floor server runs the same scenario at the
+    same concurrency right after each run (`paired`, see PAIRED_TEXT)."""
     for i, conc in enumerate(CONCURRENCY):
         row = dict(label, scenario=scenario, conc=conc)
         what = f"{label['server']} {label.get('store', '')} {label.get('size', '')} {scenario} c{conc}"
@@ -549,11 +552,31 @@ def measure(target, label: dict, scenario: str, data: Path, key: str,
             log(f"{what}: {r['rps']:.0f} req/s, p50 {r['p50_us'] / 1000:.2f} ms, "
                 f"p99 {r['p99_us'] / 1000:.2f} ms, peak RSS {row['rss']:.0f} MiB, cores: server "
                 f"{row['srv_cores']:.2f} wrk {row['wrk_cores']:.2f} others {row['other_cores']:.2f}")
+            if floor is not None:
+                row["paired"] = paired_floor(floor, scenario, key, data, conc, what)
         except (BenchError, subprocess.SubprocessError, OSError) as e:
             row["failed"] = str(e)
             failures.append(str(e))
             log(f"FAILED {e}")
         results.append(row)
+
+
+def paired_floor(floor: Server, scenario: str, key: str, data: Path, conc: int, what: str) -> dict:
+    """The floor's rate and CPU per request on `scenario` at `conc`, run
+    right after checkoutd's run of it."""
+    cpu0 = cpu_snapshot(floor.pid)
+    r = wrk(floor.url, scenario, key, data, conc, SECONDS)
+    cpu1 = cpu_snapshot(floor.pid)
+    check(r, f"floor paired with {what}")
+    cores = cpu_use(cpu0, cpu1)["srv_cores"]
+    log(f"  floor right after: {r['rps']:.0f} req/s, cores {cores:.2f}")
+    return {"rps": r["rps"], "srv_cores": cores}
+
+
+def floor_of(r: dict, floor_rows: dict) -> dict | None:
+    """The floor measurement row `r` is compared with: its paired run, or
+    else the floor's own run of the same scenario and concurrency."""
+    return r.get("paired") or floor_rows.get((r["scenario"], r["conc"]))
 
 
 # The one statement each operation needs, by primary key, for pgbench.
@@ -711,7 +734,6 @@ def targets(rows: list[dict], alone=()) -> list[tuple[str, str, str]]:
                 return r
         return None
 
-    floor = {(r["scenario"], r["conc"]): r["rps"] for r in ok if r["server"] == "floor"}
     ls = {(r["scenario"], r["conc"]): r["rps"] for r in ok if r["server"] == "localstripe"}
     cd = [r for r in ok if r["server"] == "checkoutd"]
     out = []
@@ -738,9 +760,9 @@ def targets(rows: list[dict], alone=()) -> list[tuple[str, str, str]]:
         cells = []
         by_cpu = []
         for r in cd:
-            if r["scenario"] in scenarios and r["store"] in stores and (r["scenario"], r["conc"]) in floor:
-                cells.append((f"{r['scenario']} {where(r)}", r["rps"] / floor[(r["scenario"], r["conc"])], bound))
-                f = floor_rows[(r["scenario"], r["conc"])]
+            f = floor_of(r, floor_rows)
+            if r["scenario"] in scenarios and r["store"] in stores and f:
+                cells.append((f"{r['scenario']} {where(r)}", r["rps"] / f["rps"], bound))
                 if cpu_us(r):
                     by_cpu.append(cpu_us(f) / cpu_us(r))
         verdict(name, cells)
@@ -750,7 +772,7 @@ def targets(rows: list[dict], alone=()) -> list[tuple[str, str, str]]:
             span = lo if lo == hi else f"{lo}–{hi}"
             out[-1] = (n, v, d + f"; by CPU per request (load-independent): {span}×")
         ceilings = [c for r in cd if r["scenario"] in scenarios and r["store"] == "postgres" and "postgres" in stores
-                    for c in [ceiling(list(alone), floor, r["scenario"], r["size"], r["conc"])] if c]
+                    for c in [ceiling(list(alone), floor_of(r, floor_rows), r["scenario"], r["size"], r["conc"])] if c]
         if ceilings and out:
             n, v, d = out[-1]
             lo, hi = f"{min(ceilings):.2f}", f"{max(ceilings):.2f}"
@@ -793,6 +815,7 @@ def cpu_us(r: dict) -> float:
 
 def table(rows: list[dict]) -> str:
     ok = {(r["server"], r["scenario"], r["conc"]): r for r in rows if "failed" not in r}
+    floor_rows = {(s, c): r for (server, s, c), r in ok.items() if server == "floor"}
     lines = [
         "| server | store | stored | scenario | c | req/s | p50 ms | p99 ms | peak RSS MiB | × floor | × localstripe "
         "| server CPU µs/req | × floor by CPU | cores: server / wrk / others |",
@@ -812,7 +835,7 @@ def table(rows: list[dict]) -> str:
             lines.append(f"| {r['server']} | {r.get('store', '')} | {size} | {TITLES[r['scenario']]} | "
                          f"{r['conc']} | FAILED | | | | | | | | |")
             continue
-        f = ok.get(("floor", r["scenario"], r["conc"]))
+        f = floor_of(r, floor_rows) if r["server"] == "checkoutd" else None
         x_floor = f"{r['rps'] / f['rps']:.2f}" if f and r["server"] != "floor" else "—"
         peer = "pi_retrieve" if r["scenario"] == "retrieve" else ("pi_metadata" if r["scenario"] in WRITES else None)
         l = ok.get(("localstripe", peer, r["conc"])) if peer else None
@@ -841,7 +864,7 @@ rusqlite store has no `.await` inside a transaction at all). A restart
 listed here is a new defect to investigate."""
 
 
-def ceiling(alone: list[dict], floor: dict, scenario: str, size, conc: int) -> float | None:
+def ceiling(alone: list[dict], floor: dict | None, scenario: str, size, conc: int) -> float | None:
     """The most a PostgreSQL-backed server can reach here, over the floor:
     it spends at least the floor's CPU per request plus PostgreSQL's (as
     pgbench measured it, with PostgreSQL's own lean C client), on the same
@@ -850,27 +873,41 @@ def ceiling(alone: list[dict], floor: dict, scenario: str, size, conc: int) -> f
     statement."""
     sql = "retrieve" if scenario == "retrieve" else "metadata"
     a = next((r for r in alone if (r["size"], r["scenario"], r["conc"]) == (size, sql, conc)), None)
-    f = floor.get((scenario, conc))
-    return a["rps"] / (f + a["rps"]) if a and f else None
+    return a["rps"] / (floor["rps"] + a["rps"]) if a and floor else None
 
 
 def alone_table(alone: list[dict], rows: list[dict]) -> str:
-    floor = {(r["scenario"], r["conc"]): r["rps"] for r in rows if "failed" not in r and r["server"] == "floor"}
-    cd = {(r["size"], r["scenario"], r["conc"]): r["rps"] for r in rows
+    floor_rows = {(r["scenario"], r["conc"]): r for r in rows if "failed" not in r and r["server"] == "floor"}
+    cd = {(r["size"], r["scenario"], r["conc"]): r for r in rows
           if "failed" not in r and r["server"] == "checkoutd" and r.get("store") == "postgres"}
     lines = ["| stored | statement of | c | PostgreSQL alone, transactions/s | latency average ms "
              "| ceiling × floor | checkoutd × floor | checkoutd × ceiling |",
              "|---:|---|---:|---:|---:|---:|---:|---:|"]
     for a in sorted(alone, key=lambda r: (r["size"], r["scenario"] != "retrieve", r["conc"])):
         scenario = a["scenario"]
+        row = cd.get((a["size"], scenario, a["conc"]))
+        floor = floor_of(row, floor_rows) if row else floor_rows.get((scenario, a["conc"]))
         c = ceiling(alone, floor, scenario, a["size"], a["conc"])
-        f = floor.get((scenario, a["conc"]))
-        mine = cd.get((a["size"], scenario, a["conc"]))
+        f = floor["rps"] if floor else None
+        mine = row["rps"] if row else None
         lines.append(
             f"| {a['size']:,} | {TITLES[scenario]} | {a['conc']} | {fmt_rps(a['rps'])} | {a['latency']:.2f} | "
             f"{f'{c:.2f}' if c else '—'} | {f'{mine / f:.2f}' if mine and f else '—'} | "
             f"{f'{mine / f / c:.2f}' if mine and f and c else '—'} |")
     return "\n".join(lines)
+
+
+PAIRED_TEXT = """\
+This host's speed drifts by the minute: the same binary on the same
+database spent 17 µs of user CPU per metadata update in one minute and 28
+µs a few minutes later (other tenants' load that the machine's own
+counters do not show as steal). A ratio over a floor measured ten minutes
+earlier then measures the drift as much as the server. So each checkoutd
+run is followed at once by a floor run of the same scenario at the same
+concurrency, with the same request stream, and its × floor (and × floor by
+CPU, and the PostgreSQL ceiling) is over that run. The floor's own block
+of runs, after the first configuration, still gives the floor rows of the
+table."""
 
 
 ALONE_TEXT = """\
@@ -924,7 +961,8 @@ def report(rows, facts, notes, profiles, failures, command, started, load_before
         "",
         "req/s over the run; p50/p99 latency as wrk measures it; peak RSS is the server's `VmHWM` "
         "during that run (reset before it); × floor is req/s over the floor server's for the same "
-        "scenario and concurrency; × localstripe is over localstripe's PaymentIntent retrieve (for "
+        "scenario and concurrency, run right after it (the floor rows are the floor's own block of runs; "
+        "see \"Why the floor runs twice\"); × localstripe is over localstripe's PaymentIntent retrieve (for "
         "retrieve) or metadata update (for every write), at the same concurrency. cores: average "
         "CPU cores used during the run by the server (for PostgreSQL runs: checkoutd plus the "
         "postgres backends of its database and the cluster's background processes), by wrk, and by every other process on the machine (other engineers' "
@@ -936,6 +974,10 @@ def report(rows, facts, notes, profiles, failures, command, started, load_before
         "`/metrics`: no 4xx or 5xx).",
         "",
         table(rows),
+        "",
+        "### Why the floor runs twice",
+        "",
+        PAIRED_TEXT,
         "",
         "## Targets",
         "",
@@ -1006,6 +1048,7 @@ def main() -> int:
             failures.append(f"PostgreSQL is not reachable at {PG_URL}: its runs were skipped")
             backends.remove("postgres")
     peers_done = False
+    floor = None  # the floor server for paired runs, from the first configuration on
     for backend in backends:
         for size in SIZES:
             cfg = Config(backend, size, key)
@@ -1016,8 +1059,10 @@ def main() -> int:
                              f"(whole step {cfg.seed_seconds:.0f} s)")
                 label = {"server": "checkoutd", "store": backend, "size": size}
                 assert cfg.server
+                if floor is None and "floor" in PEERS:
+                    floor = start_floor(cfg)
                 for scenario in SCENARIOS:
-                    measure(cfg, label, scenario, cfg.files[scenario], key, results, failures, True)
+                    measure(cfg, label, scenario, cfg.files[scenario], key, results, failures, True, floor)
                 if PROFILE and size == max(SIZES):
                     for scenario in ("retrieve", "metadata", "line_items"):
                         if scenario in SCENARIOS:
@@ -1037,10 +1082,12 @@ def main() -> int:
                     # The peers run right after the first configuration, on
                     # its request streams and with its captured documents.
                     cfg.server and cfg.server.stop()
-                    run_peers(cfg, results, failures, ls_info)
+                    run_peers(cfg, floor, results, failures, ls_info)
                     peers_done = True
                 cfg.finish()
                 wedges.extend(cfg.wedged)
+    if floor is not None:
+        floor.stop()
     load_after = " ".join(Path("/proc/loadavg").read_text().split()[:3])
     saved = dict(rows=results, facts=facts, notes=notes, profiles=list(profiles.values()), failures=failures,
                  command=command, started=started.isoformat(), load_before=load_before,
@@ -1062,21 +1109,25 @@ def main() -> int:
     return 0
 
 
-def run_peers(cfg: Config, results: list, failures: list, ls_info: dict) -> None:
+def start_floor(cfg: Config) -> Server:
+    """The floor server, on the configuration's documents."""
+    return Server("floor", [str(BIN / "floor"), "--session", str(cfg.session_doc),
+                            "--list", str(cfg.list_doc)], WORK / "floor.log").start()
+
+
+def run_peers(cfg: Config, floor: Server | None, results: list, failures: list, ls_info: dict) -> None:
+    """The peers' own runs: the floor's (on the paired server, started if
+    the first configuration failed before it) and localstripe's."""
     if "floor" in PEERS:
         log("== floor")
         try:
-            floor = Server("floor", [str(BIN / "floor"), "--session", str(cfg.session_doc),
-                                     "--list", str(cfg.list_doc)], WORK / "floor.log").start()
+            floor = floor or start_floor(cfg)
         except BenchError as e:
             failures.append(str(e))
         else:
-            try:
-                for scenario in SCENARIOS:
-                    measure(Peer(floor), {"server": "floor", "store": "memory", "size": ""}, scenario,
-                            cfg.files[scenario], cfg.key, results, failures, False)
-            finally:
-                floor.stop()
+            for scenario in SCENARIOS:
+                measure(Peer(floor), {"server": "floor", "store": "memory", "size": ""}, scenario,
+                        cfg.files[scenario], cfg.key, results, failures, False)
     if "localstripe" in PEERS:
         log("== localstripe")
         ls_info.update(localstripe(results, failures, WORK))
