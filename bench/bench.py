@@ -553,7 +553,12 @@ def measure(target, label: dict, scenario: str, data: Path, key: str,
                 f"p99 {r['p99_us'] / 1000:.2f} ms, peak RSS {row['rss']:.0f} MiB, cores: server "
                 f"{row['srv_cores']:.2f} wrk {row['wrk_cores']:.2f} others {row['other_cores']:.2f}")
             if floor is not None:
-                row["paired"] = paired_floor(floor, scenario, key, data, conc, what)
+                # A failed floor run fails the benchmark, not this row.
+                try:
+                    row["paired"] = paired_floor(floor, scenario, key, data, conc, what)
+                except (BenchError, subprocess.SubprocessError, OSError) as e:
+                    failures.append(str(e))
+                    log(f"FAILED {e}")
         except (BenchError, subprocess.SubprocessError, OSError) as e:
             row["failed"] = str(e)
             failures.append(str(e))
@@ -1060,7 +1065,10 @@ def main() -> int:
                 label = {"server": "checkoutd", "store": backend, "size": size}
                 assert cfg.server
                 if floor is None and "floor" in PEERS:
-                    floor = start_floor(cfg)
+                    try:
+                        floor = start_floor(cfg)
+                    except BenchError as e:
+                        failures.append(str(e))
                 for scenario in SCENARIOS:
                     measure(cfg, label, scenario, cfg.files[scenario], key, results, failures, True, floor)
                 if PROFILE and size == max(SIZES):
@@ -1082,7 +1090,7 @@ def main() -> int:
                     # The peers run right after the first configuration, on
                     # its request streams and with its captured documents.
                     cfg.server and cfg.server.stop()
-                    run_peers(cfg, floor, results, failures, ls_info)
+                    floor = run_peers(cfg, floor, results, failures, ls_info)
                     peers_done = True
                 cfg.finish()
                 wedges.extend(cfg.wedged)
@@ -1115,9 +1123,11 @@ def start_floor(cfg: Config) -> Server:
                             "--list", str(cfg.list_doc)], WORK / "floor.log").start()
 
 
-def run_peers(cfg: Config, floor: Server | None, results: list, failures: list, ls_info: dict) -> None:
-    """The peers' own runs: the floor's (on the paired server, started if
-    the first configuration failed before it) and localstripe's."""
+def run_peers(cfg: Config, floor: Server | None, results: list, failures: list,
+              ls_info: dict) -> Server | None:
+    """The peers' own runs: the floor's (on the paired server, started here
+    if it did not start before) and localstripe's. Returns the floor server,
+    for the paired runs of the configurations that follow."""
     if "floor" in PEERS:
         log("== floor")
         try:
@@ -1131,6 +1141,7 @@ def run_peers(cfg: Config, floor: Server | None, results: list, failures: list, 
     if "localstripe" in PEERS:
         log("== localstripe")
         ls_info.update(localstripe(results, failures, WORK))
+    return floor
 
 
 if __name__ == "__main__":
