@@ -578,6 +578,11 @@ def paired_floor(floor: Server, scenario: str, key: str, data: Path, conc: int, 
     return {"rps": r["rps"], "srv_cores": cores}
 
 
+def floor_runs(rows: list[dict]) -> dict:
+    """The floor's own runs that succeeded, by (scenario, concurrency)."""
+    return {(r["scenario"], r["conc"]): r for r in rows if "failed" not in r and r["server"] == "floor"}
+
+
 def floor_of(r: dict, floor_rows: dict) -> dict | None:
     """The floor measurement row `r` is compared with: its paired run, or
     else the floor's own run of the same scenario and concurrency."""
@@ -759,7 +764,7 @@ def targets(rows: list[dict], alone=()) -> list[tuple[str, str, str]]:
     def where(r):
         return f"{r['store']} {r['size']:,} c{r['conc']}"
 
-    floor_rows = {(r["scenario"], r["conc"]): r for r in ok if r["server"] == "floor"}
+    floor_rows = floor_runs(rows)
 
     def floor_ratio(scenarios, stores, bound, name):
         cells = []
@@ -820,7 +825,7 @@ def cpu_us(r: dict) -> float:
 
 def table(rows: list[dict]) -> str:
     ok = {(r["server"], r["scenario"], r["conc"]): r for r in rows if "failed" not in r}
-    floor_rows = {(s, c): r for (server, s, c), r in ok.items() if server == "floor"}
+    floor_rows = floor_runs(rows)
     lines = [
         "| server | store | stored | scenario | c | req/s | p50 ms | p99 ms | peak RSS MiB | × floor | × localstripe "
         "| server CPU µs/req | × floor by CPU | cores: server / wrk / others |",
@@ -841,12 +846,12 @@ def table(rows: list[dict]) -> str:
                          f"{r['conc']} | FAILED | | | | | | | | |")
             continue
         f = floor_of(r, floor_rows) if r["server"] == "checkoutd" else None
-        x_floor = f"{r['rps'] / f['rps']:.2f}" if f and r["server"] != "floor" else "—"
+        x_floor = f"{r['rps'] / f['rps']:.2f}" if f else "—"
         peer = "pi_retrieve" if r["scenario"] == "retrieve" else ("pi_metadata" if r["scenario"] in WRITES else None)
         l = ok.get(("localstripe", peer, r["conc"])) if peer else None
         x_ls = f"{r['rps'] / l['rps']:.1f}" if l and r["server"] == "checkoutd" else "—"
         size = f"{r['size']:,}" if isinstance(r.get("size"), int) else ""
-        x_cpu = f"{cpu_us(f) / cpu_us(r):.2f}" if f and r["server"] != "floor" and cpu_us(r) else "—"
+        x_cpu = f"{cpu_us(f) / cpu_us(r):.2f}" if f and cpu_us(r) else "—"
         lines.append(
             f"| {r['server']} | {r.get('store', '')} | {size} | {TITLES[r['scenario']]} | {r['conc']} | "
             f"{fmt_rps(r['rps'])} | {r['p50']:.2f} | {r['p99']:.2f} | {r['rss']:.0f} | {x_floor} | {x_ls} | "
@@ -882,7 +887,7 @@ def ceiling(alone: list[dict], floor: dict | None, scenario: str, size, conc: in
 
 
 def alone_table(alone: list[dict], rows: list[dict]) -> str:
-    floor_rows = {(r["scenario"], r["conc"]): r for r in rows if "failed" not in r and r["server"] == "floor"}
+    floor_rows = floor_runs(rows)
     cd = {(r["size"], r["scenario"], r["conc"]): r for r in rows
           if "failed" not in r and r["server"] == "checkoutd" and r.get("store") == "postgres"}
     lines = ["| stored | statement of | c | PostgreSQL alone, transactions/s | latency average ms "
