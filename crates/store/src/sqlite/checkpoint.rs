@@ -25,7 +25,7 @@
 //! RESTART does. Its sync then wrote out every page copied since the last
 //! one, and the writer waited 130–650 ms (two benchmark hosts; 175–200 ms
 //! with 1,000,000 sessions stored and random updates). With the flush, a
-//! RESTART's sync has only the last few milliseconds' pages left: 10–55 ms.
+//! RESTART's sync has only the last few milliseconds' pages left: 10–80 ms.
 //! `fdatasync`, not `fsync`: the database file's pages are overwritten in
 //! place, so there is no metadata to journal, and a journal commit would
 //! stall the writer's own appends to the WAL (an earlier `fsync` here
@@ -45,7 +45,7 @@ use tokio::sync::oneshot;
 const EVERY: Duration = Duration::from_millis(50);
 /// WAL size (4 KiB pages) at which the writer pauses for a RESTART: 1 GiB,
 /// about 10 s of the benchmark's sustained creates. A pause costs the
-/// writer 10–55 ms on the benchmark's hosts.
+/// writer 10–80 ms on the benchmark's hosts.
 #[cfg(not(test))]
 const RESTART_CAP: i64 = 262_144;
 #[cfg(test)]
