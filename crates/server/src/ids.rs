@@ -35,9 +35,7 @@ pub fn object_id(prefix: &str) -> String {
 /// unguessable. Digits in ASCII order, so ids sort as their times do
 /// until the year 8900 (62⁸ ms).
 pub fn session_id(livemode: bool) -> String {
-    let millis = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX));
+    let millis = u64::try_from(crate::clock::real_now_ms()).unwrap_or(0);
     let mut id = String::with_capacity(66);
     id.push_str("cs_");
     id.push_str(mode(livemode));

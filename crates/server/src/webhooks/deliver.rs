@@ -13,23 +13,16 @@
 use super::endpoint::{self, WebhookEndpoint};
 use super::signing;
 use super::url_policy;
+use crate::clock::real_now_ms;
 use crate::state::AppState;
 use checkout_store::{Delivery, DeliveryOutcome, StoreResult};
 use rand::Rng;
 use serde_json::Value;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 use tokio_util::sync::CancellationToken;
 
 /// Deliveries attempted per step at most (sent concurrently).
 const BATCH: i64 = 32;
-
-/// Milliseconds since the epoch.
-pub fn now_ms() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
-        .unwrap_or(0)
-}
 
 /// An HTTP client for deliveries: no redirects, no proxy, and a resolver
 /// that never hands out an address the URL policy refuses
@@ -121,7 +114,7 @@ async fn attempt(
             let mut body: Value = serde_json::from_str(&event.data).unwrap_or(Value::Null);
             body["pending_webhooks"] = Value::from(event.pending_webhooks);
             let body = body.to_string();
-            let t = now_ms() / 1000;
+            let t = real_now_ms() / 1000;
             let policy = state.settings.webhook_urls;
             let client = if policy.allows_private(endpoint.livemode) {
                 &clients.private_ok
@@ -172,7 +165,7 @@ async fn attempt(
                 DeliveryOutcome::Failed { status, error }
             } else {
                 let jitter = rand::thread_rng().gen_range(0.9..1.1);
-                let at_ms = now_ms()
+                let at_ms = real_now_ms()
                     + signing::retry_delay_ms(
                         attempt,
                         state.settings.webhook_retry_base_ms,
@@ -199,7 +192,7 @@ pub async fn run(state: AppState, stop: CancellationToken) {
     ));
     let idle = Duration::from_millis(u64::try_from(state.settings.worker_poll_ms).unwrap_or(1000));
     loop {
-        let pause = match deliver_once(&state, &clients, now_ms()).await {
+        let pause = match deliver_once(&state, &clients, real_now_ms()).await {
             Ok(n) if n as i64 >= BATCH => Duration::ZERO,
             Ok(_) => idle,
             Err(e) => {
