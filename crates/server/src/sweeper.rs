@@ -37,12 +37,11 @@ pub async fn sweep_once(state: &AppState, now: i64) -> StoreResult<usize> {
             request_id: None,
             idempotency_key: None,
         };
-        let mut mutator = |rec: &Record| -> Result<Change, DomainError> {
-            let session: Session = serde_json::from_str(&rec.data).map_err(|e| {
-                DomainError::invalid_request(format!("stored session unreadable: {e}"))
-            })?;
+        let mut mutator = |rec: &Record| -> StoreResult<Change> {
+            let session: Session = serde_json::from_str(&rec.data)
+                .map_err(|e| StoreError::Corrupt(format!("stored session unreadable: {e}")))?;
             if !session.is_due(d.now) {
-                return Err(DomainError::state("no longer due"));
+                return Err(DomainError::state("no longer due").into());
             }
             let next = session.expire()?;
             let event = session_event(
@@ -53,7 +52,7 @@ pub async fn sweep_once(state: &AppState, now: i64) -> StoreResult<usize> {
             );
             Ok(Change {
                 data: serde_json::to_string(&next)
-                    .map_err(|e| DomainError::invalid_request(e.to_string()))?,
+                    .map_err(|e| StoreError::Corrupt(e.to_string()))?,
                 index: index(&next),
                 events: vec![event],
                 inserts: Vec::new(),

@@ -1,7 +1,6 @@
 //! The plain data the store trait speaks in: scopes, records, changes,
 //! list queries and idempotency outcomes.
 
-use checkout_domain::DomainError;
 
 /// Whose objects a call may see: one account in one mode.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -113,7 +112,9 @@ pub struct Change {
 }
 
 /// The closure of [`crate::ObjectStore::update`].
-pub type Mutator<'a> = dyn FnMut(&Record) -> Result<Change, DomainError> + Send + 'a;
+/// It refuses a change with [`crate::StoreError::Rejected`] and reports a
+/// stored object it cannot read with [`crate::StoreError::Corrupt`].
+pub type Mutator<'a> = dyn FnMut(&Record) -> crate::StoreResult<Change> + Send + 'a;
 
 /// Bounds on `created` (`created[gt]=…` etc.).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]

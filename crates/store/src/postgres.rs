@@ -204,7 +204,7 @@ impl PostgresStore {
         current: Record,
         f: &mut Mutator<'_>,
     ) -> StoreResult<Option<Record>> {
-        let change = f(&current).map_err(StoreError::Rejected)?;
+        let change = f(&current)?;
         let written = if change.inserts.is_empty() && change.events.is_empty() {
             write_change(&self.writer, &current, &change).await?
         } else {
@@ -278,7 +278,7 @@ impl PostgresStore {
         let current = read_object(&mut *tx, scope, kind, id, true)
             .await?
             .ok_or(StoreError::NotFound)?;
-        let change = f(&current).map_err(StoreError::Rejected)?;
+        let change = f(&current)?;
         if !write_change(&mut *tx, &current, &change).await? {
             return Err(StoreError::Corrupt(format!(
                 "{id} changed under its row lock"

@@ -722,7 +722,7 @@ fn update_in(
         {
             change
         }
-        _ => f(&current.record).map_err(StoreError::Rejected)?,
+        _ => f(&current.record)?,
     };
     let several = !change.inserts.is_empty() || !change.events.is_empty();
     let savepoint = several.then(|| Savepoint::begin(tx.conn)).transpose()?;

@@ -21,7 +21,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use checkout_domain::DomainError;
-use checkout_store::{Change, Index, NewObject, Record, Store, StoreResult};
+use checkout_store::{Change, Index, NewObject, Record, Store, StoreError, StoreResult};
 use serde_json::Value;
 
 /// Store kind of Gr4vy sessions (apart from Stripe's `checkout.session`).
@@ -78,8 +78,8 @@ fn index(s: &StoredSession) -> Index {
     }
 }
 
-fn to_json(s: &StoredSession) -> Result<String, DomainError> {
-    serde_json::to_string(s).map_err(|e| DomainError::invalid_request(e.to_string()))
+fn to_json(s: &StoredSession) -> Result<String, StoreError> {
+    serde_json::to_string(s).map_err(|e| StoreError::Corrupt(e.to_string()))
 }
 
 fn session_id(path: Result<Path<String>, PathRejection>) -> Gr4vyResult<String> {
@@ -202,9 +202,9 @@ async fn load(state: &AppState, caller: &Caller, id: &str) -> Gr4vyResult<Stored
     visible(session, caller).ok_or_else(Gr4vyError::not_found)
 }
 
-fn parse(record: &Record) -> Result<StoredSession, DomainError> {
+fn parse(record: &Record) -> Result<StoredSession, StoreError> {
     serde_json::from_str(&record.data)
-        .map_err(|e| DomainError::invalid_request(format!("stored session unreadable: {e}")))
+        .map_err(|e| StoreError::Corrupt(format!("stored Gr4vy session unreadable: {e}")))
 }
 
 /// The session if the caller's merchant account owns it and it is live.
@@ -233,7 +233,7 @@ async fn update_session(
     let id = session_id(path)?;
     let input = update_body(read_body(body).await?)?;
     let mut updated = None;
-    let mut mutator = |record: &Record| -> Result<Change, DomainError> {
+    let mut mutator = |record: &Record| -> Result<Change, StoreError> {
         let mut session = visible(parse(record)?, &caller)
             .ok_or_else(|| DomainError::no_such("checkout session", &id, None))?;
         session.fields.apply(input.clone());

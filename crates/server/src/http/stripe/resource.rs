@@ -10,9 +10,10 @@ use super::context::Ctx;
 use super::error::{StripeError, StripeResult};
 use super::list;
 use crate::state::AppState;
-use checkout_domain::{DomainError, DomainResult};
+use checkout_domain::DomainResult;
 use checkout_store::{
     Change, Cursor, Index, ListQuery, NewEvent, NewObject, OwnedObject, Record, StoreError,
+    StoreResult,
 };
 use serde::de::DeserializeOwned;
 use serde::Serialize;
@@ -198,20 +199,20 @@ where
     T: Serialize + DeserializeOwned + Send,
     F: FnMut(T) -> DomainResult<Modified<T>> + Send,
 {
-    let step = |rec: &Record| f(stored(object, rec)?);
+    let step = |rec: &Record| Ok(f(stored(object, rec)?)?);
     let (value, _) = modify_from(state, ctx, kind, object, id, step).await?;
     Ok(value)
 }
 
 /// A stored object's JSON, decoded, for a modification.
-pub fn stored<T: DeserializeOwned>(object: &str, rec: &Record) -> DomainResult<T> {
+pub fn stored<T: DeserializeOwned>(object: &str, rec: &Record) -> StoreResult<T> {
     serde_json::from_str(&rec.data).map_err(|e| unreadable(object, e))
 }
 
-/// A stored object (or part of it) that does not decode, for a
-/// modification.
-pub fn unreadable(object: &str, e: impl std::fmt::Display) -> DomainError {
-    DomainError::invalid_request(format!("The stored {object} could not be read: {e}"))
+/// A stored object (or part of it) that does not decode: corrupt data, a
+/// 500, never the client's fault.
+pub fn unreadable(object: &str, e: impl std::fmt::Display) -> StoreError {
+    StoreError::Corrupt(format!("the stored {object} could not be read: {e}"))
 }
 
 /// [`modify`] with the caller's whole step: `step(stored record)` makes
@@ -229,10 +230,10 @@ pub async fn modify_from<T, F>(
 ) -> StripeResult<(T, Record)>
 where
     T: Serialize + Send,
-    F: FnMut(&Record) -> DomainResult<Modified<T>> + Send,
+    F: FnMut(&Record) -> StoreResult<Modified<T>> + Send,
 {
     let mut out: Option<T> = None;
-    let mut mutator = |rec: &Record| -> DomainResult<Change> {
+    let mut mutator = |rec: &Record| -> StoreResult<Change> {
         let m = step(rec)?;
         let data = match m.data {
             Some(data) => data,
@@ -262,8 +263,8 @@ pub fn rewrite_capacity(rec: &Record) -> usize {
 }
 
 /// A modified value whose JSON could not be written.
-pub fn unstorable(object: &str, e: impl std::fmt::Display) -> DomainError {
-    DomainError::invalid_request(format!("The {object} could not be stored: {e}"))
+pub fn unstorable(object: &str, e: impl std::fmt::Display) -> StoreError {
+    StoreError::Corrupt(format!("the {object} could not be encoded: {e}"))
 }
 
 /// One page of objects matching `keep`, newest first.
