@@ -9,6 +9,7 @@
 #![recursion_limit = "256"]
 
 pub mod allocator;
+pub mod app;
 pub mod clock;
 pub mod config;
 pub mod http;

@@ -4,7 +4,6 @@ pub mod gr4vy;
 pub mod hosted;
 pub mod limits;
 pub mod openapi;
-pub mod store_failure;
 pub mod stripe;
 pub mod urlencoded;
 

@@ -8,7 +8,7 @@
 //! [`DomainError`] and [`StoreError`] are exhaustive matches; a 500 gets a
 //! generic body and its cause is logged once.
 
-use crate::http::store_failure::StoreFailure;
+use crate::app::AppError;
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use checkout_domain::{DomainError, ErrorKind};
@@ -227,14 +227,21 @@ impl From<DomainError> for Gr4vyError {
     }
 }
 
+impl From<AppError> for Gr4vyError {
+    fn from(e: AppError) -> Self {
+        match e {
+            AppError::Rejected(domain) => domain.into(),
+            AppError::NotFound => Self::not_found(),
+            // Gr4vy ids are chosen by the server: a clash is a fault of ours.
+            AppError::AlreadyExists(_) | AppError::Internal => Self::internal(),
+            AppError::Unavailable => Self::unavailable(),
+        }
+    }
+}
+
 impl From<StoreError> for Gr4vyError {
     fn from(e: StoreError) -> Self {
-        match StoreFailure::from(e) {
-            StoreFailure::Rejected(domain) => domain.into(),
-            StoreFailure::NotFound => Self::not_found(),
-            StoreFailure::Unavailable => Self::unavailable(),
-            StoreFailure::Internal => Self::internal(),
-        }
+        AppError::from(e).into()
     }
 }
 

@@ -5,7 +5,7 @@
 //! exhaustive matches, so a new error kind must be given a Stripe meaning
 //! here. A 500 gets a generic body; its cause is logged once.
 
-use crate::http::store_failure::StoreFailure;
+use crate::app::AppError;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use checkout_domain::{DomainError, ErrorKind};
@@ -168,18 +168,29 @@ impl From<DomainError> for StripeError {
     }
 }
 
-impl From<StoreError> for StripeError {
-    fn from(e: StoreError) -> Self {
-        match StoreFailure::from(e) {
-            StoreFailure::Rejected(domain) => domain.into(),
-            StoreFailure::NotFound => Self {
+impl From<AppError> for StripeError {
+    fn from(e: AppError) -> Self {
+        match e {
+            AppError::Rejected(domain) => domain.into(),
+            AppError::NotFound => Self {
                 status: StatusCode::NOT_FOUND,
                 ..Self::invalid_request("No such object.", None)
             }
             .code("resource_missing"),
-            StoreFailure::Unavailable => Self::unavailable(),
-            StoreFailure::Internal => Self::internal(),
+            AppError::AlreadyExists(id) => Self::invalid_request(
+                format!("An object with ID '{id}' already exists."),
+                Some("id".into()),
+            )
+            .code("resource_already_exists"),
+            AppError::Unavailable => Self::unavailable(),
+            AppError::Internal => Self::internal(),
         }
+    }
+}
+
+impl From<StoreError> for StripeError {
+    fn from(e: StoreError) -> Self {
+        AppError::from(e).into()
     }
 }
 
