@@ -11,7 +11,7 @@
 
 use crate::clock::real_now;
 use crate::http::stripe::context::API_VERSION;
-use crate::http::stripe::events::Origin;
+use crate::app::Call;
 use crate::http::stripe::sessions::{index, session_event, KIND};
 use crate::state::AppState;
 use checkout_domain::session::Session;
@@ -30,10 +30,10 @@ pub async fn sweep_once(state: &AppState, now: i64) -> StoreResult<usize> {
     let due = state.store.due(KIND, now, BATCH).await?;
     let mut expired = 0;
     for d in due {
-        let origin = Origin {
-            livemode: d.scope.livemode,
+        let origin = Call {
+            scope: d.scope.clone(),
             now: d.now,
-            api_version: API_VERSION,
+            api_version: API_VERSION.to_owned(),
             request_id: None,
             idempotency_key: None,
         };

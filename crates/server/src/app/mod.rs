@@ -4,7 +4,10 @@
 //! into the inputs of a service, call it, and render what it returns (or
 //! its [`AppError`]) in their own terms.
 
+pub mod call;
 pub mod catalog;
 pub mod error;
+pub mod events;
 
+pub use call::Call;
 pub use error::{AppError, AppResult};

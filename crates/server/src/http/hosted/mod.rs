@@ -138,7 +138,7 @@ fn request_ctx(found: &Found) -> Ctx {
     Ctx {
         scope: found.scope.clone(),
         now: found.now,
-        request_id: ids::request_id(),
+        request_id: Some(ids::request_id()),
         api_version: API_VERSION.to_owned(),
         idempotency_key: None,
     }

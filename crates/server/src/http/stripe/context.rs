@@ -39,16 +39,8 @@ const IDEMPOTENCY_KEY: HeaderName = HeaderName::from_static("idempotency-key");
 const REQUEST_ID: HeaderName = HeaderName::from_static("request-id");
 const IDEMPOTENT_REPLAYED: HeaderName = HeaderName::from_static("idempotent-replayed");
 
-/// Who is calling and when, for one request.
-#[derive(Debug, Clone)]
-pub struct Ctx {
-    pub scope: Scope,
-    /// The account's clock (real time plus its test-clock offset).
-    pub now: i64,
-    pub request_id: String,
-    pub api_version: String,
-    pub idempotency_key: Option<String>,
-}
+/// Who is calling and when, for one request: a call of the services.
+pub type Ctx = crate::app::Call;
 
 /// SHA-256 of a secret key, hex: how keys are stored and looked up.
 pub fn hash_key(key: &str) -> String {
@@ -184,7 +176,7 @@ pub async fn stripe_conventions(
                 let ctx = Ctx {
                     scope,
                     now: real_now() + offset,
-                    request_id,
+                    request_id: Some(request_id),
                     api_version: version,
                     idempotency_key: key.clone(),
                 };

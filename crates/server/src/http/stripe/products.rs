@@ -2,7 +2,7 @@
 
 use super::context::{Ctx, StripeParams};
 use super::error::StripeResult;
-use super::events::{created_event, updated_event};
+use crate::app::events::{created as created_event, updated as updated_event};
 use super::expand::Expand;
 use super::form::{element, Params};
 use super::params::{decimal, new_metadata};

@@ -3,7 +3,6 @@
 
 use super::context::{Ctx, StripeParams};
 use super::error::{StripeError, StripeResult};
-use super::events;
 use super::expand::Expand;
 use super::form::Params;
 use super::hot::{self, Hot};
@@ -100,7 +99,7 @@ fn json_response(body: Bytes) -> Response {
 /// A session event (`checkout.session.completed`, `.expired`); its object
 /// is rendered at the event's API version, unexpanded.
 pub fn session_event(
-    origin: &events::Origin<'_>,
+    origin: &crate::app::Call,
     public_url: &str,
     event_type: &str,
     s: &Session,
@@ -108,10 +107,10 @@ pub fn session_event(
     let expand = Expand::default();
     let view = View {
         expand: &expand,
-        api_version: origin.api_version,
+        api_version: &origin.api_version,
         public_url,
     };
-    events::event(origin, event_type, &session_render::session(s, &view), None)
+    crate::app::events::event(origin, event_type, &session_render::session(s, &view), None)
 }
 
 fn url(p: &mut Params, key: &str) -> StripeResult<Option<String>> {
@@ -380,7 +379,7 @@ pub async fn change_session_with<F>(
 where
     F: FnMut(Session) -> DomainResult<Session> + Send,
 {
-    let origin = events::Origin::from(ctx);
+    let origin = ctx;
     let mut lines_json = None;
     let step = |rec: &checkout_store::Record| {
         // This node's last write of the session, if the store still has
