@@ -9,7 +9,6 @@
 pub mod catalog;
 pub mod currency;
 pub mod error;
-pub mod lines;
 pub mod metadata;
 pub mod session;
 pub mod totals;

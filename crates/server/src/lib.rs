@@ -8,7 +8,6 @@
 // The session object is one large `json!` literal.
 #![recursion_limit = "256"]
 
-pub mod allocator;
 pub mod app;
 pub mod clock;
 pub mod config;
@@ -125,11 +124,6 @@ pub async fn serve_with(
         limiter: Arc::new(http::limits::RateLimiter::new(limits.rate_limit)),
         settings: Arc::new(settings),
         keys: Default::default(),
-        rendered: Default::default(),
-        // About 2,000 sessions: weighed at twice their stored JSON.
-        decoded: http::stripe::memo::Memo::new(2_048, 8 << 20),
-        // About 1,000 prices, weighed at twice their stored JSON.
-        prices: http::stripe::memo::Memo::new(1_024, 1 << 20),
     });
     let stop = tokio_util::sync::CancellationToken::new();
     let workers = [

@@ -8,11 +8,9 @@ use tracing_subscriber::EnvFilter;
 
 /// A request builds and drops many small objects (parsed forms, the JSON
 /// tree of the response); mimalloc's per-thread free lists serve them
-/// without glibc's locking and consolidation passes, which took about a
-/// tenth of the server's CPU in the benchmark's profile. See
-/// [`checkoutd::allocator`] for why it is called directly.
+/// without glibc's locking and consolidation passes.
 #[global_allocator]
-static GLOBAL: checkoutd::allocator::MiMalloc = checkoutd::allocator::MiMalloc;
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {

@@ -34,16 +34,6 @@ pub struct Shared {
     pub limiter: Arc<crate::http::limits::RateLimiter>,
     /// Secret keys this node looked up recently.
     pub keys: crate::http::stripe::key_cache::KeyCache,
-    /// Sessions this node rendered lately, by version.
-    pub rendered: crate::http::stripe::rendered::Rendered,
-    /// Sessions this node wrote lately, decoded and with their lines'
-    /// JSON, by version (8 MiB, see [`crate::http::stripe::memo`] and
-    /// [`crate::http::stripe::hot`]).
-    pub decoded: crate::http::stripe::memo::Memo<crate::http::stripe::hot::Hot>,
-    /// Prices this node read lately, decoded, by version: every session
-    /// create reads its lines' prices (decoding two was 4 % of a create's
-    /// instructions, callgrind).
-    pub prices: crate::http::stripe::memo::Memo<Arc<checkout_domain::catalog::Price>>,
 }
 
 /// Tunables of the background workers.

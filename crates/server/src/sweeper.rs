@@ -9,9 +9,9 @@
 //! back full, a second between passes, longer after an error. The same
 //! loop prunes idempotency keys older than 25 hours.
 
+use crate::app::Call;
 use crate::clock::real_now;
 use crate::http::stripe::context::API_VERSION;
-use crate::app::Call;
 use crate::http::stripe::sessions::{index, session_event, KIND};
 use crate::state::AppState;
 use checkout_domain::session::Session;

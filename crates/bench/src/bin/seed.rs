@@ -212,7 +212,7 @@ fn generate(
         // Created over the last ten minutes, in load order.
         s.created = now - 600 + (i * 600 / n.max(1)) as i64;
         s.expires_at = s.created + MAX_LIFETIME;
-        for line in std::sync::Arc::make_mut(&mut s.line_items) {
+        for line in &mut s.line_items {
             line.id = format!("li_{}", random(&mut rng, 24));
         }
         s.metadata.insert("order_id".into(), format!("{i:06}"));

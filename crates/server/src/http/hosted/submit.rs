@@ -91,7 +91,6 @@ async fn select_rate(
         },
     )
     .await
-    .map(std::sync::Arc::unwrap_or_clone)
     .map_err(|e| (refused, e.message))
 }
 

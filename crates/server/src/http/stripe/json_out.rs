@@ -2,13 +2,11 @@
 //! hot path (a session in every session response, and in lists).
 //!
 //! Why not `Serialize` with `serialize_map`: the serializer escapes every
-//! key as it would any string, and a session has about 90 keys. Rendering
-//! one that way took 27 k instructions (callgrind), more than the floor
-//! server's whole request. Here a key is one of this crate's `'static`
-//! ASCII names, copied as it is (checked in debug builds), and `null`,
-//! booleans and integers are written directly. Only strings and nested
-//! `Serialize` values go through sonic-rs, whose JSON is serde_json's (see
-//! [`super::resource`]). Keys come out in the order they are written.
+//! key as it would any string, and a session has about 90 keys. Here a key
+//! is one of this crate's `'static` ASCII names, copied as it is (checked
+//! in debug builds), and `null`, booleans and integers are written
+//! directly; strings and nested `Serialize` values go through serde_json.
+//! Keys come out in the order they are written.
 
 use serde::Serialize;
 
@@ -19,7 +17,7 @@ pub struct Object<'a> {
     first: bool,
     /// The first value that did not serialise; [`Object::end`] returns it,
     /// so that the calls in between need no `?` each.
-    error: Option<sonic_rs::Error>,
+    error: Option<serde_json::Error>,
 }
 
 impl<'a> Object<'a> {
@@ -34,7 +32,7 @@ impl<'a> Object<'a> {
     }
 
     /// Close the object; the first serialisation error, if any.
-    pub fn end(self) -> sonic_rs::Result<()> {
+    pub fn end(self) -> serde_json::Result<()> {
         self.out.push(b'}');
         self.error.map_or(Ok(()), Err)
     }
@@ -101,7 +99,7 @@ impl<'a> Object<'a> {
     /// Any serialisable value (maps, lists, `serde_json::Value`).
     pub fn value<T: Serialize + ?Sized>(&mut self, key: &'static str, value: &T) {
         self.key(key);
-        if let Err(e) = sonic_rs::to_writer(&mut *self.out, value) {
+        if let Err(e) = serde_json::to_writer(&mut *self.out, value) {
             self.error.get_or_insert(e);
         }
     }
@@ -121,7 +119,7 @@ impl<'a> Object<'a> {
         &mut self,
         key: &'static str,
         items: impl IntoIterator<Item = T>,
-        mut write: impl FnMut(&mut Vec<u8>, T) -> sonic_rs::Result<()>,
+        mut write: impl FnMut(&mut Vec<u8>, T) -> serde_json::Result<()>,
     ) {
         self.key(key);
         self.out.push(b'[');

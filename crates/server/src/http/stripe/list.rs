@@ -86,8 +86,8 @@ pub fn write_envelope<T>(
     items: impl IntoIterator<Item = T>,
     has_more: bool,
     url: &str,
-    write: impl FnMut(&mut Vec<u8>, T) -> sonic_rs::Result<()>,
-) -> sonic_rs::Result<()> {
+    write: impl FnMut(&mut Vec<u8>, T) -> serde_json::Result<()>,
+) -> serde_json::Result<()> {
     let mut o = Object::begin(out);
     o.str("object", "list");
     o.array("data", items, write);
@@ -115,7 +115,7 @@ mod tests {
         let items = [json!({"id": "a", "n": 1}), json!({"id": "b\"", "n": null})];
         let mut out = Vec::new();
         write_envelope(&mut out, &items, true, "/v1/x?y=\"z\"", |out, v| {
-            sonic_rs::to_writer(out, v)
+            serde_json::to_writer(out, v)
         })
         .unwrap();
         let written: Value = serde_json::from_slice(&out).unwrap();

@@ -2,11 +2,11 @@
 
 use super::context::{Ctx, StripeParams};
 use super::error::StripeResult;
-use crate::app::events::{created as created_event, updated as updated_event};
 use super::expand::Expand;
 use super::form::{element, Params};
 use super::params::{decimal, new_metadata};
 use super::{list, resource};
+use crate::app::events::{created as created_event, updated as updated_event};
 use crate::ids;
 use crate::state::AppState;
 use axum::extract::{Path, State};

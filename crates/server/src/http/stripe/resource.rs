@@ -28,23 +28,7 @@ pub fn decode<T: DeserializeOwned>(rec: &Record) -> StripeResult<T> {
 
 /// A new object's JSON for storage.
 fn encode<T: Serialize>(value: &T) -> StripeResult<String> {
-    json_text(value, 2048).map_err(encode_failed)
-}
-
-/// JSON text of `value` through sonic-rs, which writes the same JSON as
-/// serde_json for any `Serialize` (this crate uses no `RawValue`, whose
-/// marker only serde_json knows) but escapes strings with SIMD instead of
-/// byte by byte: serde_json's escaping was a sixth of a metadata update's
-/// instructions (callgrind), when a stored session and its response were
-/// both encoded through serde (the response is now written by hand: see
-/// [`super::json_out`]). `capacity`: a guess of the size, which saves the
-/// copies of growing the buffer from empty.
-pub fn json_text<T: Serialize + ?Sized>(value: &T, capacity: usize) -> sonic_rs::Result<String> {
-    let mut out = Vec::with_capacity(capacity);
-    sonic_rs::to_writer(&mut out, value)?;
-    // JSON is UTF-8: this takes the bytes as they are.
-    Ok(String::from_utf8(out)
-        .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned()))
+    serde_json::to_string(value).map_err(encode_failed)
 }
 
 pub fn encode_failed(e: impl std::fmt::Display) -> StripeError {
@@ -168,9 +152,6 @@ pub struct Modified<T> {
     pub events: Vec<NewEvent>,
     /// Objects to insert in the same transaction.
     pub inserts: Vec<OwnedObject>,
-    /// The value's stored JSON, when the step wrote it itself (see
-    /// [`super::hot`]); `None`: encoded here.
-    pub data: Option<String>,
 }
 
 impl<T> Modified<T> {
@@ -181,7 +162,6 @@ impl<T> Modified<T> {
             index,
             events,
             inserts: Vec::new(),
-            data: None,
         }
     }
 }
@@ -235,12 +215,7 @@ where
     let mut out: Option<T> = None;
     let mut mutator = |rec: &Record| -> StoreResult<Change> {
         let m = step(rec)?;
-        let data = match m.data {
-            Some(data) => data,
-            None => {
-                json_text(&m.value, rewrite_capacity(rec)).map_err(|e| unstorable(object, e))?
-            }
-        };
+        let data = serde_json::to_string(&m.value).map_err(|e| unstorable(object, e))?;
         out = Some(m.value);
         Ok(Change {
             data,
@@ -254,12 +229,6 @@ where
         Err(StoreError::NotFound) => Err(StripeError::no_such(object, id, None)),
         Err(e) => Err(e.into()),
     }
-}
-
-/// Bytes to reserve for the new JSON of `rec`'s object: about what is
-/// stored now, so the buffer rarely has to grow.
-pub fn rewrite_capacity(rec: &Record) -> usize {
-    rec.data.len() + rec.data.len() / 8
 }
 
 /// A modified value whose JSON could not be written.
@@ -345,32 +314,4 @@ pub async fn list_indexed<T: DeserializeOwned>(
         .map(decode)
         .collect::<StripeResult<Vec<T>>>()?;
     Ok((items, page.has_more))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use serde_json::json;
-
-    /// sonic-rs writes what serde_json writes, for every kind of value a
-    /// stored or rendered object holds: strings needing every escape,
-    /// non-ASCII text, integer extremes, floats, nesting in insertion order.
-    #[test]
-    fn the_json_encoder_writes_what_serde_json_writes() {
-        let every_control: String = (0u8..0x20).map(char::from).collect();
-        let value = json!({
-            "z_first": "inserted first, stays first",
-            "escapes": format!("\"quoted\" back\\slash / slash {every_control} \u{7f}"),
-            "text": "naïve café – 東京 🎉",
-            "long": "x".repeat(300) + "\n" + &"y".repeat(300),
-            "ints": [0, -1, i64::MIN, i64::MAX, u64::MAX],
-            "floats": [0.1, 2.5, -0.0, 1e21, 1.5e-7],
-            "flags": [true, false, null],
-            "nested": {"b": {"c": [[], {}, [{"d": ""}]]}, "a": 1},
-        });
-        let ours = json_text(&value, 16).unwrap();
-        assert_eq!(ours, serde_json::to_string(&value).unwrap());
-        let back: serde_json::Value = serde_json::from_str(&ours).unwrap();
-        assert_eq!(back, value);
-    }
 }

@@ -18,7 +18,6 @@ use checkout_domain::session::{
     Address, AdjustableQuantity, LineItemUpdate, NewLineItem, PaymentIntentData,
     PaymentIntentDataUpdate, ShippingDetails,
 };
-use std::sync::Arc;
 
 /// Locales of the spec (plus endive's `hi-IN`).
 pub const LOCALES: &[&str] = &[
@@ -65,27 +64,16 @@ pub fn unsupported(param: &str) -> StripeError {
     )
 }
 
-/// An active price by id, decoded once per stored version on this node
-/// ([`crate::state::Shared::prices`]).
+/// An active price by id.
 async fn load_price(state: &AppState, ctx: &Ctx, id: &str, param: &str) -> StripeResult<Price> {
-    let rec = resource::load_record(state, ctx, prices::KIND, "price", id, Some(param)).await?;
-    let price = match state.prices.get(id, rec.version) {
-        Some(kept) => kept,
-        None => {
-            let price: Arc<Price> = Arc::new(resource::decode(&rec)?);
-            state
-                .prices
-                .put(id, rec.version, 2 * rec.data.len(), price.clone());
-            price
-        }
-    };
+    let price: Price = resource::load(state, ctx, prices::KIND, "price", id, Some(param)).await?;
     if !price.active {
         return Err(StripeError::invalid_request(
             "The price specified is inactive. This field only accepts active prices.",
             Some(param.to_owned()),
         ));
     }
-    Ok(Arc::unwrap_or_clone(price))
+    Ok(price)
 }
 
 /// `price` or `price_data` of one line; `None` when neither is given.

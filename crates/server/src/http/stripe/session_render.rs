@@ -12,7 +12,6 @@ use super::expand::Expand;
 use super::json_out::Object;
 use super::{prices, shipping_rates, tax_rates};
 use checkout_domain::catalog::TaxRate;
-use checkout_domain::lines::LineList;
 use checkout_domain::session::{Address, LineItem, Mode, Session, Status, UiMode};
 use serde_json::{json, Value};
 
@@ -156,28 +155,11 @@ fn write_address(o: &mut Object<'_>, a: &Address) {
     o.opt_str("state", a.state.as_deref());
 }
 
-/// Whether a rendering with these expansions includes the lines: without,
-/// a session whose lines are still stored JSON is rendered as it is.
-pub fn needs_lines(expand: &Expand) -> bool {
-    expand.has("line_items") || expand.has("total_details.breakdown")
-}
-
 /// The session object, appended to `out` (see [`super::json_out`] for why by
-/// hand rather than through `Serialize`). Lines still stored as JSON are
-/// decoded here only if the rendering includes them ([`needs_lines`]).
-pub fn write<L: LineList>(
-    out: &mut Vec<u8>,
-    s: &Session<L>,
-    view: &View<'_>,
-) -> sonic_rs::Result<()> {
+/// hand rather than through `Serialize`).
+pub fn write(out: &mut Vec<u8>, s: &Session, view: &View<'_>) -> serde_json::Result<()> {
     let expand = view.expand;
-    let lines = if needs_lines(expand) {
-        s.line_items
-            .decoded()
-            .map_err(<sonic_rs::Error as serde::ser::Error>::custom)?
-    } else {
-        Default::default()
-    };
+    let lines = &s.line_items;
     let payment = s.mode != Mode::Setup;
     let hosted = s.ui_mode.is_hosted();
     // `card` when none were given.
@@ -318,7 +300,7 @@ pub fn write<L: LineList>(
         t.int("amount_shipping", s.totals.amount_shipping);
         t.int("amount_tax", s.totals.amount_tax);
         if expand.has("total_details.breakdown") {
-            t.value("breakdown", &breakdown(&lines));
+            t.value("breakdown", &breakdown(lines));
         }
     });
     o.str("ui_mode", ui_mode_name(s.ui_mode, view.api_version));
@@ -334,7 +316,7 @@ pub fn write<L: LineList>(
         p.value("presentment_currency", &currency);
     });
     if expand.has("line_items") {
-        let items = line_items_list(&s.id, &lines, &expand.under("line_items").under("data"));
+        let items = line_items_list(&s.id, lines, &expand.under("line_items").under("data"));
         o.value("line_items", &items);
     }
     o.end()
@@ -342,7 +324,7 @@ pub fn write<L: LineList>(
 
 /// The session object as a JSON value, for what patches or embeds the tree
 /// (events, lists, expanded products).
-pub fn session<L: LineList>(s: &Session<L>, view: &View<'_>) -> Value {
+pub fn session(s: &Session, view: &View<'_>) -> Value {
     let mut out = Vec::with_capacity(4096);
     // Every field is a plain value or a string-keyed map: unreachable,
     // but a log line beats a panic if that ever changes.

@@ -5,7 +5,6 @@ use super::context::{Ctx, StripeParams};
 use super::error::{StripeError, StripeResult};
 use super::expand::Expand;
 use super::form::Params;
-use super::hot::{self, Hot};
 use super::params::{currency, new_metadata};
 use super::session_params::{self as sp, unsupported, LOCALES, UNSUPPORTED_CREATE};
 use super::session_render::{self, View, ITEM_EXPANDABLE, SESSION_EXPANDABLE};
@@ -19,14 +18,10 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Extension, Json, Router};
 use checkout_domain::catalog::Product;
-use checkout_domain::lines::{LineList, StoredLines};
-use checkout_domain::session::{
-    FieldsUpdate, Mode, NewSession, Session, SessionUpdate, Status, UiMode,
-};
+use checkout_domain::session::{Mode, NewSession, Session, SessionUpdate, Status, UiMode};
 use checkout_domain::DomainResult;
 use checkout_store::{Column, Cursor, Index, NewEvent};
 use serde_json::Value;
-use std::sync::Arc;
 
 pub const KIND: &str = "checkout.session";
 const OBJECT: &str = "checkout.session";
@@ -50,7 +45,7 @@ pub fn router() -> Router<AppState> {
 }
 
 /// The indexed columns of a session.
-pub fn index<L>(s: &Session<L>) -> Index {
+pub fn index(s: &Session) -> Index {
     Index {
         status: Some(s.status.as_str().to_owned()),
         email: s.customer_details.as_ref().and_then(|c| c.email.clone()),
@@ -72,7 +67,7 @@ fn view<'a>(state: &'a AppState, ctx: &'a Ctx, expand: &'a Expand) -> View<'a> {
 }
 
 /// Render a session for a request.
-pub fn render<L: LineList>(state: &AppState, ctx: &Ctx, s: &Session<L>, expand: &Expand) -> Value {
+pub fn render(state: &AppState, ctx: &Ctx, s: &Session, expand: &Expand) -> Value {
     session_render::session(s, &view(state, ctx, expand))
 }
 
@@ -80,12 +75,7 @@ pub fn render<L: LineList>(state: &AppState, ctx: &Ctx, s: &Session<L>, expand: 
 const RENDERED_BYTES: usize = 4096;
 
 /// A session serialised straight into a JSON response body.
-fn body<L: LineList>(
-    state: &AppState,
-    ctx: &Ctx,
-    s: &Session<L>,
-    expand: &Expand,
-) -> StripeResult<Bytes> {
+fn body(state: &AppState, ctx: &Ctx, s: &Session, expand: &Expand) -> StripeResult<Bytes> {
     let mut out = Vec::with_capacity(RENDERED_BYTES);
     session_render::write(&mut out, s, &view(state, ctx, expand))
         .map_err(resource::encode_failed)?;
@@ -293,35 +283,17 @@ async fn retrieve_session(
 ) -> StripeResult<Response> {
     let expand = Expand::read(&mut p, SESSION_EXPANDABLE)?;
     p.finish()?;
-    if !expand.is_empty() {
-        let session: Session = resource::load(&state, &ctx, KIND, OBJECT, &id, None).await?;
-        return respond(&state, &ctx, &session, &expand).await;
-    }
-    // Unexpanded, the body depends only on the stored version and the API
-    // version: render once per version (see `rendered`).
-    let rec = resource::load_record(&state, &ctx, KIND, OBJECT, &id, None).await?;
-    let body = match state.rendered.get(&rec.id, rec.version, &ctx.api_version) {
-        Some(body) => body,
-        None => {
-            // Unexpanded, the lines are not rendered: left undecoded.
-            let session: Session<StoredLines> = resource::decode(&rec)?;
-            let body = body(&state, &ctx, &session, &expand)?;
-            state
-                .rendered
-                .put(&rec.id, rec.version, &ctx.api_version, body.clone());
-            body
-        }
-    };
-    Ok(json_response(body))
+    let session: Session = resource::load(&state, &ctx, KIND, OBJECT, &id, None).await?;
+    respond(&state, &ctx, &session, &expand).await
 }
 
 /// Render a session, loading what its expansions need from the store.
 /// Without expanded products (which patch the JSON tree) the session is
 /// serialised straight into the response.
-pub async fn respond<L: LineList + Sync>(
+pub async fn respond(
     state: &AppState,
     ctx: &Ctx,
-    s: &Session<L>,
+    s: &Session,
     expand: &Expand,
 ) -> StripeResult<Response> {
     if expand.has("line_items.data.price.product") {
@@ -330,10 +302,10 @@ pub async fn respond<L: LineList + Sync>(
     Ok(json_response(body(state, ctx, s, expand)?))
 }
 
-async fn render_loaded<L: LineList + Sync>(
+async fn render_loaded(
     state: &AppState,
     ctx: &Ctx,
-    s: &Session<L>,
+    s: &Session,
     expand: &Expand,
 ) -> StripeResult<Value> {
     let mut value = render(state, ctx, s, expand);
@@ -352,15 +324,14 @@ async fn render_loaded<L: LineList + Sync>(
     Ok(value)
 }
 
-/// Read-modify-write one session with a domain transition. The result is
-/// shared with the decoded memo, which the next update takes it from.
+/// Read-modify-write one session with a domain transition.
 pub async fn change_session<F>(
     state: &AppState,
     ctx: &Ctx,
     id: &str,
     event_type: Option<&str>,
     f: F,
-) -> StripeResult<Arc<Session>>
+) -> StripeResult<Session>
 where
     F: FnMut(Session) -> DomainResult<Session> + Send,
 {
@@ -375,83 +346,23 @@ pub async fn change_session_with<F>(
     event_type: Option<&str>,
     inline: resource::Inline,
     mut f: F,
-) -> StripeResult<Arc<Session>>
+) -> StripeResult<Session>
 where
     F: FnMut(Session) -> DomainResult<Session> + Send,
 {
-    let origin = ctx;
-    let mut lines_json = None;
     let step = |rec: &checkout_store::Record| {
-        // This node's last write of the session, if the store still has
-        // that version: no JSON to decode, and its lines' JSON to reuse
-        // (see `hot`). Unshared by then (the response that held it is
-        // sent), so taken without a copy.
-        let (current, before) = match state.decoded.take(&rec.id, rec.version) {
-            Some(hot) => hot.open().map_err(|e| resource::unreadable(OBJECT, e))?,
-            None => (resource::stored(OBJECT, rec)?, None),
-        };
-        let mut next = f(current)?;
-        let (data, lines) = hot::encode(&mut next, before, resource::rewrite_capacity(rec))
-            .map_err(|e| resource::unstorable(OBJECT, e))?;
-        lines_json = lines;
+        let next = f(resource::stored(OBJECT, rec)?)?;
         let events = event_type
-            .map(|t| vec![session_event(&origin, &state.public_url, t, &next)])
+            .map(|t| vec![session_event(ctx, &state.public_url, t, &next)])
             .unwrap_or_default();
         Ok(resource::Modified {
             index: index(&next),
             value: next,
             events,
             inserts: inline.0.clone(),
-            data: Some(data),
         })
     };
-    let (session, rec) = resource::modify_from(state, ctx, KIND, OBJECT, id, step).await?;
-    // Weighed at twice the stored JSON: an estimate of the decoded heap.
-    let session = Arc::new(session);
-    let hot = Hot::Decoded {
-        session: session.clone(),
-        lines_json,
-    };
-    state
-        .decoded
-        .put(&rec.id, rec.version, 2 * rec.data.len(), hot);
-    Ok(session)
-}
-
-/// [`change_session_with`] for an update that leaves the lines (and the
-/// shipping options) alone and whose response does not render them: the
-/// lines are never decoded, and their stored JSON is written back as it is
-/// (see [`hot`]).
-async fn change_fields(
-    state: &AppState,
-    ctx: &Ctx,
-    id: &str,
-    fields: FieldsUpdate,
-) -> StripeResult<Arc<Session<StoredLines>>> {
-    let step = |rec: &checkout_store::Record| {
-        let current: Session<StoredLines> = match state.decoded.take(&rec.id, rec.version) {
-            Some(hot) => hot.open_stored(),
-            None => resource::stored(OBJECT, rec)?,
-        };
-        let mut next = current.update_fields(fields.clone())?;
-        let data = hot::encode_stored(&mut next, resource::rewrite_capacity(rec))
-            .map_err(|e| resource::unstorable(OBJECT, e))?;
-        Ok(resource::Modified {
-            index: index(&next),
-            value: next,
-            events: Vec::new(),
-            inserts: Vec::new(),
-            data: Some(data),
-        })
-    };
-    let (session, rec) = resource::modify_from(state, ctx, KIND, OBJECT, id, step).await?;
-    let session = Arc::new(session);
-    // Weighed as the decoded rest (twice its JSON) and the lines' text.
-    let lines = session.line_items.json().map_or(0, |j| j.len());
-    let weight = (2 * rec.data.len()).saturating_sub(lines);
-    state
-        .decoded
-        .put(&rec.id, rec.version, weight, Hot::Stored(session.clone()));
+    let (session, _) = resource::modify_from(state, ctx, KIND, OBJECT, id, step).await?;
     Ok(session)
 }
 
@@ -479,22 +390,13 @@ async fn update_session(
     };
     let payment_intent_data = sp::payment_intent_data_update(&mut p)?;
     p.finish()?;
-    let mut update = SessionUpdate {
+    let update = SessionUpdate {
         metadata,
         line_items,
         shipping_options,
         collected_shipping,
         payment_intent_data,
     };
-    if !session_render::needs_lines(&expand) {
-        match update.fields_only() {
-            Ok(fields) => {
-                let session = change_fields(&state, &ctx, &id, fields).await?;
-                return respond(&state, &ctx, &*session, &expand).await;
-            }
-            Err(back) => update = *back,
-        }
-    }
     let session = change_session_with(&state, &ctx, &id, None, inline, |s| {
         s.update(update.clone(), &mut || ids::object_id("li"))
     })
@@ -552,9 +454,7 @@ async fn list_sessions(
         }
     }
     p.finish()?;
-    // Lines are decoded only where the rendering includes them.
-    let (items, has_more) =
-        resource::list_indexed::<Session<StoredLines>>(&state, &ctx, query, OBJECT).await?;
+    let (items, has_more) = resource::list_indexed::<Session>(&state, &ctx, query, OBJECT).await?;
     let item_expand = expand.under("data");
     if !item_expand.has("line_items.data.price.product") {
         // Written straight into the body, as a single session is.

@@ -4,10 +4,10 @@
 
 use super::context::{Ctx, StripeParams};
 use super::error::{StripeError, StripeResult};
-use crate::app::events::{created as created_event, updated as updated_event};
 use super::expand::Expand;
 use super::params::{decimal, new_metadata};
 use super::{list, resource};
+use crate::app::events::{created as created_event, updated as updated_event};
 use crate::ids;
 use crate::state::AppState;
 use axum::extract::{Path, State};

@@ -439,7 +439,7 @@ fn check_invariants(s: &Session) -> Result<(), String> {
     {
         return Err("session total is not subtotal + shipping + exclusive taxes".into());
     }
-    if s.metadata.len() > metadata::MAX_KEYS {
+    if s.metadata.len() > crate::metadata::MAX_KEYS {
         return Err("too many metadata keys".into());
     }
     Ok(())
