@@ -216,14 +216,14 @@ pub struct Options {
 
 impl Options {
     /// The worker settings these options name.
-    pub fn settings(&self) -> crate::state::Settings {
-        crate::state::Settings {
+    pub fn settings(&self) -> crate::app::Settings {
+        crate::app::Settings {
             webhook_retry_base_ms: self.webhook_retry_base_ms.max(1),
             webhook_timeout_ms: self.webhook_timeout_ms.max(1),
             worker_poll_ms: self.worker_poll_ms.max(1),
             // Reading the key files can fail: `crate::load_gr4vy_keys`.
             gr4vy_keys: std::sync::Arc::default(),
-            limits: crate::state::Limits {
+            limits: crate::app::Limits {
                 max_connections: self.max_connections.max(1),
                 header_timeout: std::time::Duration::from_millis(self.header_timeout_ms.max(1)),
                 body_timeout: std::time::Duration::from_millis(self.body_timeout_ms.max(1)),

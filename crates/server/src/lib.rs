@@ -14,14 +14,12 @@ pub mod config;
 pub mod http;
 pub mod ids;
 pub mod listen;
-pub mod state;
-pub mod sweeper;
 pub mod webhooks;
 
+use app::keys::{hash_key, redact_key};
+use app::{App, Settings};
 use checkout_store::{NewKey, PoolOptions, Store};
 use config::{parse_keys, Options};
-use http::stripe::context::{hash_key, redact_key};
-use state::{AppState, Metrics, Settings};
 use std::sync::Arc;
 use tokio::net::TcpListener;
 
@@ -42,11 +40,11 @@ pub async fn open_store(options: &Options, migrate: bool) -> anyhow::Result<Arc<
 
 /// Read the P-521 public keys `--gr4vy-public-keys` names (none without
 /// the flag); an unreadable or unsuitable file fails start-up, naming it.
-pub fn load_gr4vy_keys(options: &Options) -> anyhow::Result<http::gr4vy::KeyRing> {
+pub fn load_gr4vy_keys(options: &Options) -> anyhow::Result<app::jwt::KeyRing> {
     match &options.gr4vy_public_keys {
-        None => Ok(http::gr4vy::KeyRing::default()),
+        None => Ok(app::jwt::KeyRing::default()),
         Some(list) => {
-            http::gr4vy::KeyRing::load(list, config::DEFAULT_ACCOUNT).map_err(anyhow::Error::msg)
+            app::jwt::KeyRing::load(list, config::DEFAULT_ACCOUNT).map_err(anyhow::Error::msg)
         }
     }
 }
@@ -117,20 +115,13 @@ pub async fn serve_with(
         store.ensure_account(&account, clock::real_now()).await?;
     }
     let limits = settings.limits.clone();
-    let state = AppState::new(state::Shared {
-        store,
-        public_url: public_url.into(),
-        metrics: Arc::new(Metrics::default()),
-        limiter: Arc::new(http::limits::RateLimiter::new(limits.rate_limit)),
-        settings: Arc::new(settings),
-        keys: Default::default(),
-    });
+    let core = Arc::new(App::new(store, &public_url, settings));
     let stop = tokio_util::sync::CancellationToken::new();
     let workers = [
-        tokio::spawn(sweeper::run(state.clone(), stop.clone())),
-        tokio::spawn(webhooks::deliver::run(state.clone(), stop.clone())),
+        tokio::spawn(app::sweeper::run(core.clone(), stop.clone())),
+        tokio::spawn(webhooks::deliver::run(core.clone(), stop.clone())),
     ];
-    let app = http::app(state);
+    let app = http::app(http::AppState::new(core));
     println!("checkoutd listening on http://{addr}");
     tracing::info!(%addr, "listening");
     let served = listen::serve(listener, app, &limits, shutdown).await;

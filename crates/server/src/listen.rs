@@ -13,7 +13,7 @@
 //! - on shutdown, the listener closes, idle connections close, and
 //!   requests in flight finish before [`serve`] returns.
 
-use crate::state::Limits;
+use crate::app::Limits;
 use axum::body::Body;
 use axum::extract::Request;
 use axum::response::Response;

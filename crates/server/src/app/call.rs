@@ -3,6 +3,10 @@
 
 use checkout_store::Scope;
 
+/// The API version of a call that names none (Stripe's `Stripe-Version`
+/// header), and of what checkoutd does by itself (the sweeper).
+pub const API_VERSION: &str = "2026-10-28.endive";
+
 /// One call of a service: the caller's scope, its account's clock, and
 /// what the events it causes record about the request.
 #[derive(Debug, Clone)]

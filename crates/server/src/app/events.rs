@@ -4,12 +4,21 @@
 //! An event is the one document checkoutd keeps in Stripe's shape: the
 //! events API serves it and webhooks deliver it as it is. Its `object` is
 //! rendered by the front end that owns the object's wire format (see
-//! [`crate::app::catalog::CatalogObject::render`]).
+//! [`EventObject`]).
 
 use super::Call;
 use crate::ids;
 use checkout_store::NewEvent;
 use serde_json::{json, Map, Value};
+
+/// How an object appears in the events it causes. The front end that owns
+/// the event format implements it (the Stripe dialect, for every object
+/// today), so that the services never import a dialect.
+pub trait EventObject {
+    /// The object as an event of `call` carries it; `public_url` is where
+    /// hosted pages live.
+    fn event_object(&self, call: &Call, public_url: &str) -> Value;
+}
 
 /// An event carrying `object`, and `previous_attributes` when given.
 pub fn event(call: &Call, event_type: &str, object: &Value, previous: Option<Value>) -> NewEvent {

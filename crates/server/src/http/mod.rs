@@ -4,16 +4,17 @@ pub mod gr4vy;
 pub mod hosted;
 pub mod limits;
 pub mod openapi;
+pub mod state;
 pub mod stripe;
 pub mod urlencoded;
 
-use crate::state::AppState;
 use axum::extract::{Request, State};
 use axum::http::{Method, StatusCode};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
+pub use state::AppState;
 use std::convert::Infallible;
 use std::future::Future;
 use tower::{Layer, Service};

@@ -13,11 +13,12 @@
 use super::endpoint::{self, WebhookEndpoint};
 use super::signing;
 use super::url_policy;
+use crate::app::App;
 use crate::clock::real_now_ms;
-use crate::state::AppState;
 use checkout_store::{Delivery, DeliveryOutcome, StoreResult};
 use rand::Rng;
 use serde_json::Value;
+use std::sync::Arc;
 use std::time::Duration;
 use tokio_util::sync::CancellationToken;
 
@@ -64,7 +65,7 @@ impl Clients {
 
 /// One step: fan out new events, then attempt the due deliveries. Returns
 /// the number of deliveries attempted.
-pub async fn deliver_once(state: &AppState, clients: &Clients, now_ms: i64) -> StoreResult<usize> {
+pub async fn deliver_once(state: &App, clients: &Clients, now_ms: i64) -> StoreResult<usize> {
     while state
         .store
         .fan_out(endpoint::KIND, 100, now_ms, &endpoint::matches)
@@ -87,11 +88,7 @@ pub async fn deliver_once(state: &AppState, clients: &Clients, now_ms: i64) -> S
     Ok(n)
 }
 
-async fn attempt(
-    state: &AppState,
-    clients: &Clients,
-    d: Delivery,
-) -> (String, String, DeliveryOutcome) {
+async fn attempt(state: &App, clients: &Clients, d: Delivery) -> (String, String, DeliveryOutcome) {
     let outcome = match (
         &d.event,
         d.endpoint
@@ -186,7 +183,7 @@ async fn attempt(
 }
 
 /// The background loop, until `stop` is cancelled.
-pub async fn run(state: AppState, stop: CancellationToken) {
+pub async fn run(state: Arc<App>, stop: CancellationToken) {
     let clients = Clients::new(Duration::from_millis(
         u64::try_from(state.settings.webhook_timeout_ms).unwrap_or(10_000),
     ));

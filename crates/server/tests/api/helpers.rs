@@ -52,8 +52,8 @@ pub async fn fresh_database() -> (String, Option<tempfile::TempDir>) {
 }
 
 /// Worker settings that make retries and polling fast enough for tests.
-pub fn fast_settings() -> checkoutd::state::Settings {
-    checkoutd::state::Settings {
+pub fn fast_settings() -> checkoutd::app::Settings {
+    checkoutd::app::Settings {
         webhook_retry_base_ms: 100,
         webhook_timeout_ms: 2_000,
         worker_poll_ms: 25,
@@ -97,7 +97,7 @@ pub async fn start_with(
     let cli = checkoutd::config::Cli::from_args(args).expect("valid flags");
     // The flags' limits, webhook URL policy and Gr4vy keys; fast workers.
     let flagged = cli.options.settings();
-    let settings = checkoutd::state::Settings {
+    let settings = checkoutd::app::Settings {
         limits: flagged.limits,
         webhook_urls: flagged.webhook_urls,
         gr4vy_keys: std::sync::Arc::new(

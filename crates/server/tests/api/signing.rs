@@ -31,7 +31,7 @@ pub fn write_public_pem(dir: &Path, name: &str, key: &SigningKey) -> PathBuf {
 
 /// An ES512 JWT with `scopes`, valid for an hour from now.
 pub fn token(key: &SigningKey, scopes: &[&str]) -> String {
-    let kid = checkoutd::http::gr4vy::jwt::thumbprint(&VerifyingKey::from(key));
+    let kid = checkoutd::app::jwt::thumbprint(&VerifyingKey::from(key));
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .expect("clock")

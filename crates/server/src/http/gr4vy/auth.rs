@@ -11,7 +11,7 @@
 
 use super::error::{Detail, Gr4vyError, Gr4vyResult};
 use crate::clock::real_now;
-use crate::state::AppState;
+use crate::http::AppState;
 use axum::http::{header, HeaderMap};
 use checkout_store::Scope;
 

@@ -10,16 +10,15 @@
 
 pub mod auth;
 pub mod error;
-pub mod jwt;
 pub mod schema;
 pub mod sessions;
 pub mod time;
 pub mod types;
 pub mod validate;
 
-pub use jwt::KeyRing;
+pub use crate::app::jwt::KeyRing;
 
-use crate::state::AppState;
+use crate::http::AppState;
 use axum::Router;
 
 /// Every Gr4vy route.

@@ -1,9 +1,6 @@
 //! `/checkout/sessions`: create (201), get (200), update by PUT (200) and
-//! delete (204, no body), and the sweep that removes expired sessions.
+//! delete (204, no body), on [`crate::app::gr4vy_sessions`].
 //!
-//! A session lives until `expires_at` by its account's clock: from that
-//! second on every operation answers 404 as if it had never existed, and
-//! [`sweep_expired`] (called by the expiry sweeper) deletes the row later.
 //! An update leaves `expires_at` alone: the SDK sends `expires_in: 3600.0`
 //! on every update whether the caller set it or not (DESIGN.md).
 
@@ -12,7 +9,8 @@ use super::error::{Detail, Gr4vyError, Gr4vyResult};
 use super::schema::CHECKOUT_SESSION_UPDATE;
 use super::types::{CheckoutSessionIn, SessionFields, StoredSession};
 use super::validate::{parse_uuid, validate};
-use crate::state::AppState;
+use crate::app::gr4vy_sessions::{self as service, Owner};
+use crate::http::AppState;
 use axum::body::{to_bytes, Body};
 use axum::extract::rejection::PathRejection;
 use axum::extract::{Path, State};
@@ -20,18 +18,12 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use checkout_domain::DomainError;
-use checkout_store::{Change, Index, NewObject, Record, Store, StoreError, StoreResult};
 use serde_json::Value;
 
-/// Store kind of Gr4vy sessions (apart from Stripe's `checkout.session`).
-pub const KIND: &str = "gr4vy.checkout_session";
 /// Largest request body accepted.
 pub const MAX_BODY_BYTES: usize = 1024 * 1024;
 /// Lifetime without `expires_in` ("Defaults to an hour").
 const DEFAULT_EXPIRES_IN: f64 = 3600.0;
-/// Expired sessions deleted per sweep at most.
-const SWEEP_BATCH: i64 = 100;
 
 /// Routes of this resource.
 pub fn router() -> Router<AppState> {
@@ -69,17 +61,12 @@ pub fn new_id() -> String {
     )
 }
 
-fn index(s: &StoredSession) -> Index {
-    Index {
-        // `open` puts the row in the store's expiry index (`due`).
-        status: Some("open".into()),
-        expires_at: Some(s.expires_at),
-        ..Index::default()
+fn owner(caller: Caller) -> Owner {
+    Owner {
+        scope: caller.scope,
+        merchant: caller.merchant,
+        now: caller.now,
     }
-}
-
-fn to_json(s: &StoredSession) -> Result<String, StoreError> {
-    serde_json::to_string(s).map_err(|e| StoreError::Corrupt(e.to_string()))
 }
 
 fn session_id(path: Result<Path<String>, PathRejection>) -> Gr4vyResult<String> {
@@ -165,7 +152,7 @@ async fn create_session(
     headers: HeaderMap,
     body: Body,
 ) -> Gr4vyResult<Response> {
-    let caller = authorize(&state, &headers, Access::Write).await?;
+    let caller = owner(authorize(&state, &headers, Access::Write).await?);
     let input = create_body(read_body(body).await?)?;
     let lifetime = input.expires_in.unwrap_or(DEFAULT_EXPIRES_IN).ceil() as i64;
     let mut fields = SessionFields::default();
@@ -177,40 +164,8 @@ async fn create_session(
         expires_at: caller.now + lifetime,
         fields,
     };
-    let obj = NewObject {
-        id: &session.id,
-        kind: KIND,
-        created: caller.now,
-        data: to_json(&session)?,
-        index: index(&session),
-    };
-    state.store.insert(&caller.scope, obj, Vec::new()).await?;
+    service::create(&state, &caller, &session).await?;
     Ok((StatusCode::CREATED, Json(session.render())).into_response())
-}
-
-/// The caller's live session `id`, or 404.
-async fn load(state: &AppState, caller: &Caller, id: &str) -> Gr4vyResult<StoredSession> {
-    let record = state
-        .store
-        .get(&caller.scope, KIND, id)
-        .await?
-        .ok_or_else(Gr4vyError::not_found)?;
-    let session = parse(&record).map_err(|e| {
-        tracing::error!(id, error = %e, "stored Gr4vy session unreadable");
-        Gr4vyError::internal()
-    })?;
-    visible(session, caller).ok_or_else(Gr4vyError::not_found)
-}
-
-fn parse(record: &Record) -> Result<StoredSession, StoreError> {
-    serde_json::from_str(&record.data)
-        .map_err(|e| StoreError::Corrupt(format!("stored Gr4vy session unreadable: {e}")))
-}
-
-/// The session if the caller's merchant account owns it and it is live.
-fn visible(session: StoredSession, caller: &Caller) -> Option<StoredSession> {
-    (session.merchant_account_id == caller.merchant && !session.is_expired(caller.now))
-        .then_some(session)
 }
 
 async fn get_session(
@@ -218,9 +173,9 @@ async fn get_session(
     headers: HeaderMap,
     path: Result<Path<String>, PathRejection>,
 ) -> Gr4vyResult<Json<Value>> {
-    let caller = authorize(&state, &headers, Access::Read).await?;
+    let caller = owner(authorize(&state, &headers, Access::Read).await?);
     let id = session_id(path)?;
-    Ok(Json(load(&state, &caller, &id).await?.render()))
+    Ok(Json(service::get(&state, &caller, &id).await?.render()))
 }
 
 async fn update_session(
@@ -229,28 +184,10 @@ async fn update_session(
     path: Result<Path<String>, PathRejection>,
     body: Body,
 ) -> Gr4vyResult<Json<Value>> {
-    let caller = authorize(&state, &headers, Access::Write).await?;
+    let caller = owner(authorize(&state, &headers, Access::Write).await?);
     let id = session_id(path)?;
     let input = update_body(read_body(body).await?)?;
-    let mut updated = None;
-    let mut mutator = |record: &Record| -> Result<Change, StoreError> {
-        let mut session = visible(parse(record)?, &caller)
-            .ok_or_else(|| DomainError::no_such("checkout session", &id, None))?;
-        session.fields.apply(input.clone());
-        let change = Change {
-            data: to_json(&session)?,
-            index: index(&session),
-            events: Vec::new(),
-            inserts: Vec::new(),
-        };
-        updated = Some(session);
-        Ok(change)
-    };
-    state
-        .store
-        .update(&caller.scope, KIND, &id, &mut mutator)
-        .await?;
-    let session = updated.ok_or_else(Gr4vyError::internal)?;
+    let session = service::update(&state, &caller, &id, |s| s.fields.apply(input.clone())).await?;
     Ok(Json(session.render()))
 }
 
@@ -259,26 +196,10 @@ async fn delete_session(
     headers: HeaderMap,
     path: Result<Path<String>, PathRejection>,
 ) -> Gr4vyResult<StatusCode> {
-    let caller = authorize(&state, &headers, Access::Write).await?;
+    let caller = owner(authorize(&state, &headers, Access::Write).await?);
     let id = session_id(path)?;
-    load(&state, &caller, &id).await?;
-    if !state.store.delete(&caller.scope, KIND, &id).await? {
-        return Err(Gr4vyError::not_found());
-    }
+    service::delete(&state, &caller, &id).await?;
     Ok(StatusCode::NO_CONTENT)
-}
-
-/// Delete up to one batch of sessions whose `expires_at` has passed by
-/// their account's clock; returns how many. They already answer 404, so
-/// this only reclaims space, and any node may run it at any time.
-pub async fn sweep_expired(store: &dyn Store, real_now: i64) -> StoreResult<usize> {
-    let mut deleted = 0;
-    for due in store.due(KIND, real_now, SWEEP_BATCH).await? {
-        if store.delete(&due.scope, KIND, &due.id).await? {
-            deleted += 1;
-        }
-    }
-    Ok(deleted)
 }
 
 #[cfg(test)]
@@ -292,57 +213,6 @@ mod tests {
         assert_eq!(&id[14..15], "4");
         assert!(matches!(&id[19..20], "8" | "9" | "a" | "b"));
         assert_ne!(new_id(), id);
-    }
-
-    async fn store_with(expiries: &[(&str, i64)]) -> std::sync::Arc<dyn Store> {
-        let options = checkout_store::PoolOptions::default();
-        let store = checkout_store::connect("sqlite::memory:", &options)
-            .await
-            .expect("store");
-        store.migrate().await.expect("migrate");
-        store.ensure_account("acct_g", 0).await.expect("account");
-        let scope = checkout_store::Scope {
-            account: "acct_g".into(),
-            livemode: false,
-        };
-        for (id, expires_at) in expiries {
-            let session = StoredSession {
-                id: (*id).to_owned(),
-                merchant_account_id: "default".into(),
-                created: 0,
-                expires_at: *expires_at,
-                fields: SessionFields::default(),
-            };
-            let obj = NewObject {
-                id,
-                kind: KIND,
-                created: 0,
-                data: to_json(&session).expect("json"),
-                index: index(&session),
-            };
-            store.insert(&scope, obj, Vec::new()).await.expect("insert");
-        }
-        store
-    }
-
-    #[tokio::test]
-    async fn the_sweep_deletes_sessions_past_expiry_by_the_account_clock() {
-        // Arrange
-        let store = store_with(&[("a", 1_000), ("b", 2_000), ("c", 5_000)]).await;
-        let scope = checkout_store::Scope {
-            account: "acct_g".into(),
-            livemode: false,
-        };
-        // Act + Assert: at 1 000 only `a` is due (expiry is inclusive).
-        assert_eq!(sweep_expired(store.as_ref(), 1_000).await.ok(), Some(1));
-        assert!(store.get(&scope, KIND, "a").await.expect("get").is_none());
-        assert!(store.get(&scope, KIND, "b").await.expect("get").is_some());
-        // The test clock moves the account 2 000 s ahead: `b` becomes due.
-        store.advance_clock("acct_g", 2_000).await.expect("advance");
-        assert_eq!(sweep_expired(store.as_ref(), 1_500).await.ok(), Some(1));
-        assert!(store.get(&scope, KIND, "b").await.expect("get").is_none());
-        assert!(store.get(&scope, KIND, "c").await.expect("get").is_some());
-        assert_eq!(sweep_expired(store.as_ref(), 1_500).await.ok(), Some(0));
     }
 
     #[test]

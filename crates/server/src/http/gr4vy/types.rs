@@ -10,8 +10,10 @@
 //! carries every field of the spec's schema (`null` when unset) and never
 //! the five request-only fields (`country`, `intent`, …).
 
+pub use crate::app::gr4vy_sessions::{SessionFields, StoredSession};
+
 use super::time::rfc3339;
-use serde::{Deserialize, Deserializer, Serialize};
+use serde::{Deserialize, Deserializer};
 use serde_json::{json, Map, Value};
 
 /// Absent (`None`), `null` (`Some(None)`) or a value.
@@ -58,23 +60,6 @@ pub struct CheckoutSessionIn {
     pub intent: Patch<String>,
 }
 
-/// The fields a session keeps from its create and update bodies.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct SessionFields {
-    pub cart_items: Option<Vec<Value>>,
-    pub metadata: Option<Map<String, Value>>,
-    pub buyer: Option<Value>,
-    pub airline: Option<Value>,
-    pub amount: Option<i64>,
-    pub currency: Option<String>,
-    pub payment_service_id: Option<String>,
-    pub country: Option<String>,
-    pub is_subsequent_payment: Option<bool>,
-    pub merchant_initiated: Option<bool>,
-    pub payment_source: Option<String>,
-    pub intent: Option<String>,
-}
-
 fn apply<T>(slot: &mut Option<T>, patch: Patch<T>) {
     if let Some(v) = patch {
         *slot = v;
@@ -99,27 +84,7 @@ impl SessionFields {
     }
 }
 
-/// A Gr4vy checkout session as stored.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct StoredSession {
-    /// Lower-case hyphenated UUID.
-    pub id: String,
-    /// `x-gr4vy-merchant-account-id` at creation (`default` without it).
-    pub merchant_account_id: String,
-    /// The account's clock at creation (Unix seconds).
-    pub created: i64,
-    /// Unix seconds; the session answers 404 from this second on.
-    pub expires_at: i64,
-    #[serde(flatten)]
-    pub fields: SessionFields,
-}
-
 impl StoredSession {
-    /// Whether the session is gone by the account clock `now`.
-    pub fn is_expired(&self, now: i64) -> bool {
-        now >= self.expires_at
-    }
-
     /// The `CheckoutSession` response body.
     pub fn render(&self) -> Value {
         let f = &self.fields;

@@ -31,11 +31,8 @@ mod view;
 
 pub use format::{format_amount, Locale};
 
-use crate::clock::real_now;
-use crate::http::stripe::context::{Ctx, API_VERSION};
-use crate::http::stripe::sessions::KIND;
-use crate::ids;
-use crate::state::AppState;
+use crate::app::{sessions, AppError, Call};
+use crate::http::AppState;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
@@ -44,7 +41,6 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
 use checkout_domain::session::{Session, Status};
-use checkout_store::Scope;
 use form::{Errors, Posted, Values};
 use headers::Policy;
 use view::{HtmlTemplate, Notice, PageState};
@@ -68,9 +64,20 @@ pub fn router() -> Router<AppState> {
 
 /// A session found by id, with its account and that account's clock.
 struct Found {
-    scope: Scope,
+    /// A call of the session's account at its clock.
+    call: Call,
     session: Session,
-    now: i64,
+}
+
+/// What the customer is told when a transition failed.
+fn failure_message(e: AppError) -> String {
+    match e {
+        AppError::Rejected(refusal) => refusal.message,
+        AppError::NotFound => "This Checkout Session no longer exists.".into(),
+        AppError::AlreadyExists(_) | AppError::Unavailable | AppError::Internal => {
+            "Something went wrong on our side. Please try again.".into()
+        }
+    }
 }
 
 fn render(status: StatusCode, page: impl askama::Template, policy: &Policy) -> Response {
@@ -105,42 +112,17 @@ async fn find(state: &AppState, id: &str) -> Result<Option<Found>, Response> {
     if !plausible {
         return Ok(None);
     }
-    let internal = |e: checkout_store::StoreError| {
-        tracing::error!(error = ?e, "hosted page could not read the store");
-        state_response(StatusCode::INTERNAL_SERVER_ERROR, PageState::Error, None)
-    };
-    let Some((scope, record)) = state.store.get_any(KIND, id).await.map_err(internal)? else {
-        return Ok(None);
-    };
-    let session: Session = serde_json::from_str(&record.data).map_err(|e| {
-        tracing::error!(%id, error = %e, "stored session does not decode");
-        state_response(StatusCode::INTERNAL_SERVER_ERROR, PageState::Error, None)
-    })?;
-    // Test-mode accounts run on their own clock (the clock test helper);
-    // live mode on real time.
-    let offset = if scope.livemode {
-        0
-    } else {
-        state
-            .store
-            .clock_offset(&scope.account)
-            .await
-            .map_err(internal)?
-    };
-    Ok(Some(Found {
-        scope,
-        session,
-        now: real_now() + offset,
-    }))
-}
-
-fn request_ctx(found: &Found) -> Ctx {
-    Ctx {
-        scope: found.scope.clone(),
-        now: found.now,
-        request_id: Some(ids::request_id()),
-        api_version: API_VERSION.to_owned(),
-        idempotency_key: None,
+    match sessions::find(state, id).await {
+        Ok(Some((call, session))) => Ok(Some(Found { call, session })),
+        Ok(None) => Ok(None),
+        Err(e) => {
+            tracing::error!(error = ?e, "hosted page could not read its session");
+            Err(state_response(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                PageState::Error,
+                None,
+            ))
+        }
     }
 }
 
@@ -159,7 +141,7 @@ fn closed_page(found: &Found, after_post: bool) -> Option<Response> {
         )),
         Status::Complete => Some(state_response(StatusCode::OK, PageState::Complete, Some(s))),
         Status::Expired => Some(state_response(StatusCode::OK, PageState::Expired, Some(s))),
-        Status::Open if s.is_due(found.now) => {
+        Status::Open if s.is_due(found.call.now) => {
             Some(state_response(StatusCode::OK, PageState::Expired, Some(s)))
         }
         Status::Open => None,

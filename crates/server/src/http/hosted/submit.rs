@@ -1,21 +1,20 @@
 //! The two posts of the page: choosing a shipping option and paying.
 //! Each transition runs under the session's row lock through
-//! `change_session`, guarded by [`still_open`] on the fresh row, so a
+//! [`crate::app::sessions`], guarded by [`still_open`] on the fresh row, so a
 //! concurrent payment or expiry is seen and never overwritten.
 
 use super::form::{Errors, Values};
 use super::headers::Policy;
 use super::view::{self, Notice, PageState};
 use super::{
-    card, closed_page, csrf, find, form, form_response, not_found, request_ctx, state_response,
+    card, closed_page, csrf, failure_message, find, form, form_response, not_found, state_response,
     Found,
 };
-use crate::http::stripe::sessions::change_session;
-use crate::ids;
-use crate::state::AppState;
+use crate::app::sessions::{self, Paid};
+use crate::http::AppState;
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
-use checkout_domain::session::{Mode, Payment, Session, Status};
+use checkout_domain::session::{Session, Status};
 use checkout_domain::DomainError;
 
 /// Why a transition inside the row lock did not happen.
@@ -78,20 +77,15 @@ async fn select_rate(
     rate: &str,
 ) -> Result<Session, (Option<Refused>, String)> {
     let mut refused = None;
-    let now = found.now;
-    change_session(
-        state,
-        &request_ctx(found),
-        &found.session.id,
-        None,
-        |mut s| {
-            still_open(&s, now, &mut refused)?;
-            s.select_shipping(rate)?;
-            Ok(s)
-        },
-    )
+    let now = found.call.now;
+    let id = &found.session.id;
+    sessions::change(state, &found.call, id, None, Vec::new(), |mut s| {
+        still_open(&s, now, &mut refused)?;
+        s.select_shipping(rate)?;
+        Ok(s)
+    })
     .await
-    .map_err(|e| (refused, e.message))
+    .map_err(|e| (refused, failure_message(e)))
 }
 
 pub(super) async fn update_shipping(
@@ -168,7 +162,7 @@ pub(super) async fn pay(
             Notice::info(note),
         );
     }
-    let checked = match form::validate(&values, &found.session, found.now) {
+    let checked = match form::validate(&values, &found.session, found.call.now) {
         Ok(checked) => checked,
         Err(errors) => {
             let note = "Some details are missing or invalid. Check the highlighted fields.";
@@ -190,35 +184,22 @@ pub(super) async fn pay(
             Notice::error(format!("{message} Try another card.")),
         );
     }
-    let intent_id = match found.session.mode {
-        Mode::Payment => ids::object_id("pi"),
-        Mode::Setup => ids::object_id("seti"),
-        Mode::Subscription => ids::object_id("sub"),
-    };
-    let payment = Payment {
+    let paid = Paid {
         email: Some(checked.email),
         name: checked.name,
         shipping_rate: None,
         shipping_details: checked.shipping,
-        intent_id,
     };
     let mut refused = None;
-    let now = found.now;
-    let ctx = request_ctx(&found);
-    let result = change_session(
-        state,
-        &ctx,
-        &found.session.id,
-        Some("checkout.session.completed"),
-        |s| {
-            still_open(&s, now, &mut refused)?;
-            s.complete(payment.clone())
-        },
-    )
+    let now = found.call.now;
+    let id = &found.session.id;
+    let result = sessions::complete(state, &found.call, id, paid, |s| {
+        still_open(s, now, &mut refused)
+    })
     .await;
     match result {
         Ok(session) => completed(&session),
-        Err(e) => after_failure(state, &found, refused, values, e.message).await,
+        Err(e) => after_failure(state, &found, refused, values, failure_message(e)).await,
     }
 }
 

@@ -12,9 +12,10 @@
 
 use super::error::StripeError;
 use super::form;
+use crate::app::keys::{self, hash_key, redact_key};
 use crate::clock::real_now;
+use crate::http::AppState;
 use crate::ids;
-use crate::state::AppState;
 use axum::body::{to_bytes, Body};
 use axum::extract::{FromRequest, Request, State};
 use axum::http::{header, HeaderMap, HeaderName, HeaderValue, Method, StatusCode};
@@ -25,8 +26,7 @@ use checkout_store::{IdemBegin, Scope};
 use sha2::{Digest, Sha256};
 use std::sync::atomic::Ordering;
 
-/// The API version assumed when a request names none.
-pub const API_VERSION: &str = "2026-10-28.endive";
+pub use crate::app::call::API_VERSION;
 /// Largest request body accepted.
 pub const MAX_BODY_BYTES: usize = 1024 * 1024;
 /// Longest idempotency key accepted.
@@ -41,27 +41,6 @@ const IDEMPOTENT_REPLAYED: HeaderName = HeaderName::from_static("idempotent-repl
 
 /// Who is calling and when, for one request: a call of the services.
 pub type Ctx = crate::app::Call;
-
-/// SHA-256 of a secret key, hex: how keys are stored and looked up.
-pub fn hash_key(key: &str) -> String {
-    // By hand: `hex::encode` goes through a `char` iterator, 2,200
-    // instructions a request (callgrind), more than the digest with SHA-NI.
-    const DIGITS: &[u8; 16] = b"0123456789abcdef";
-    let mut out = String::with_capacity(64);
-    for byte in Sha256::digest(key.as_bytes()) {
-        out.push(char::from(DIGITS[usize::from(byte >> 4)]));
-        out.push(char::from(DIGITS[usize::from(byte & 0x0f)]));
-    }
-    out
-}
-
-/// `sk_test_********abcd`, for error messages and logs.
-pub fn redact_key(key: &str) -> String {
-    let prefix: String = key.chars().take(8).collect();
-    let tail: Vec<char> = key.chars().rev().take(4).collect();
-    let last4: String = tail.into_iter().rev().collect();
-    format!("{prefix}********{last4}")
-}
 
 fn no_key() -> StripeError {
     StripeError::unauthorized("You did not provide an API key. You need to provide your API key in the Authorization header, using Bearer auth (e.g. 'Authorization: Bearer YOUR_SECRET_KEY'). See https://stripe.com/docs/api#authentication for details, or we can help at https://support.stripe.com/.")
@@ -117,14 +96,7 @@ async fn authenticate(state: &AppState, headers: &HeaderMap) -> Result<(Scope, i
     }
     // The lookup is by hash, so comparing secrets never happens in
     // variable time on our side.
-    let record = match state.keys.get(&hash) {
-        Some(record) => record,
-        None => {
-            let record = state.store.find_key(&hash).await?.ok_or_else(invalid)?;
-            state.keys.put(&hash, &record);
-            record
-        }
-    };
+    let record = keys::lookup(state, &hash).await?.ok_or_else(invalid)?;
     // `--rate-limit`: one bucket per key, once the key is known to be real.
     if state.limiter.check(&hash).is_err() {
         return Err(StripeError::rate_limited());
@@ -294,21 +266,5 @@ impl<S: Send + Sync> FromRequest<S> for StripeParams {
             .await
             .map_err(|_| body_too_large())?;
         form::Params::from_bytes(&bytes).map(StripeParams)
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn key_hashes_are_lowercase_hex_sha256() {
-        // Stored hashes were written by `hex::encode`; lookups must match.
-        assert_eq!(
-            hash_key("abc"),
-            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
-        );
-        let key = "sk_test_0123456789";
-        assert_eq!(hash_key(key), hex::encode(Sha256::digest(key.as_bytes())));
     }
 }

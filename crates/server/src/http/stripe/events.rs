@@ -5,7 +5,7 @@ use super::context::Ctx;
 use serde_json::Value;
 
 /// `GET /v1/events` and `GET /v1/events/{id}`.
-pub fn router() -> axum::Router<crate::state::AppState> {
+pub fn router() -> axum::Router<crate::http::AppState> {
     axum::Router::new()
         .route("/v1/events", axum::routing::get(list_events))
         .route("/v1/events/{id}", axum::routing::get(retrieve_event))
@@ -22,7 +22,7 @@ fn render(record: &checkout_store::EventRecord) -> super::error::StripeResult<Va
 }
 
 async fn retrieve_event(
-    axum::extract::State(state): axum::extract::State<crate::state::AppState>,
+    axum::extract::State(state): axum::extract::State<crate::http::AppState>,
     axum::Extension(ctx): axum::Extension<Ctx>,
     axum::extract::Path(id): axum::extract::Path<String>,
     super::context::StripeParams(mut p): super::context::StripeParams,
@@ -36,7 +36,7 @@ async fn retrieve_event(
 }
 
 async fn list_events(
-    axum::extract::State(state): axum::extract::State<crate::state::AppState>,
+    axum::extract::State(state): axum::extract::State<crate::http::AppState>,
     axum::Extension(ctx): axum::Extension<Ctx>,
     super::context::StripeParams(mut p): super::context::StripeParams,
 ) -> super::error::StripeResult<axum::Json<Value>> {

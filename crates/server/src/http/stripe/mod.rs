@@ -12,7 +12,6 @@ pub mod events;
 pub mod expand;
 pub mod form;
 pub mod json_out;
-pub mod key_cache;
 pub mod list;
 pub mod params;
 pub mod prices;
@@ -26,7 +25,7 @@ pub mod tax_rates;
 pub mod test_helpers;
 pub mod webhook_endpoints;
 
-use crate::state::AppState;
+use crate::http::AppState;
 use axum::extract::Request;
 use axum::middleware;
 use axum::response::IntoResponse;

@@ -9,7 +9,7 @@
 use super::context::Ctx;
 use super::error::{StripeError, StripeResult};
 use super::list;
-use crate::state::AppState;
+use crate::http::AppState;
 use checkout_domain::DomainResult;
 use checkout_store::{
     Change, Cursor, Index, ListQuery, NewEvent, NewObject, OwnedObject, Record, StoreError,

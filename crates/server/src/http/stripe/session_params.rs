@@ -11,7 +11,7 @@ use super::form::{element, Params};
 use super::params::{metadata_patch, new_metadata};
 use super::resource::Inline;
 use super::{prices, resource, shipping_rates, tax_rates};
-use crate::state::AppState;
+use crate::http::AppState;
 use checkout_domain::catalog::{Price, ShippingRate, TaxRate};
 use checkout_domain::metadata::{self, MetadataPatch};
 use checkout_domain::session::{

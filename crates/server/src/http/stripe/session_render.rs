@@ -336,3 +336,15 @@ pub fn session(s: &Session, view: &View<'_>) -> Value {
         Value::Null
     })
 }
+
+/// A session in its events: unexpanded, at the event's API version.
+impl crate::app::events::EventObject for Session {
+    fn event_object(&self, call: &crate::app::Call, public_url: &str) -> Value {
+        let view = View {
+            expand: &Expand::default(),
+            api_version: &call.api_version,
+            public_url,
+        };
+        session(self, &view)
+    }
+}

@@ -9,8 +9,9 @@ use super::params::{currency, new_metadata};
 use super::session_params::{self as sp, unsupported, LOCALES, UNSUPPORTED_CREATE};
 use super::session_render::{self, View, ITEM_EXPANDABLE, SESSION_EXPANDABLE};
 use super::{list, products, resource};
+use crate::app::{sessions, AppError};
+use crate::http::AppState;
 use crate::ids;
-use crate::state::AppState;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::header::CONTENT_TYPE;
@@ -19,12 +20,10 @@ use axum::routing::{get, post};
 use axum::{Extension, Json, Router};
 use checkout_domain::catalog::Product;
 use checkout_domain::session::{Mode, NewSession, Session, SessionUpdate, Status, UiMode};
-use checkout_domain::DomainResult;
-use checkout_store::{Column, Cursor, Index, NewEvent};
+use checkout_store::{Column, Cursor};
 use serde_json::Value;
 
-pub const KIND: &str = "checkout.session";
-const OBJECT: &str = "checkout.session";
+pub use crate::app::sessions::KIND;
 
 /// Routes of this resource.
 pub fn router() -> Router<AppState> {
@@ -42,19 +41,6 @@ pub fn router() -> Router<AppState> {
             get(list_line_items),
         )
         .route("/v1/checkout/sessions/{id}/expire", post(expire_session))
-}
-
-/// The indexed columns of a session.
-pub fn index(s: &Session) -> Index {
-    Index {
-        status: Some(s.status.as_str().to_owned()),
-        email: s.customer_details.as_ref().and_then(|c| c.email.clone()),
-        customer: None,
-        payment_intent: s.payment_intent.clone(),
-        payment_link: None,
-        subscription: s.subscription.clone(),
-        expires_at: Some(s.expires_at),
-    }
 }
 
 /// How a request wants its sessions rendered.
@@ -84,23 +70,6 @@ fn body(state: &AppState, ctx: &Ctx, s: &Session, expand: &Expand) -> StripeResu
 
 fn json_response(body: Bytes) -> Response {
     ([(CONTENT_TYPE, "application/json")], body).into_response()
-}
-
-/// A session event (`checkout.session.completed`, `.expired`); its object
-/// is rendered at the event's API version, unexpanded.
-pub fn session_event(
-    origin: &crate::app::Call,
-    public_url: &str,
-    event_type: &str,
-    s: &Session,
-) -> NewEvent {
-    let expand = Expand::default();
-    let view = View {
-        expand: &expand,
-        api_version: &origin.api_version,
-        public_url,
-    };
-    crate::app::events::event(origin, event_type, &session_render::session(s, &view), None)
 }
 
 fn url(p: &mut Params, key: &str) -> StripeResult<Option<String>> {
@@ -261,17 +230,7 @@ async fn create_session(
         ));
     }
     let session = Session::create(input, ctx.now, &mut || ids::object_id("li"))?;
-    resource::insert_with(
-        &state,
-        &ctx,
-        KIND,
-        (&session.id, session.created),
-        &session,
-        index(&session),
-        inline,
-        vec![],
-    )
-    .await?;
+    sessions::create(&state, &ctx, &session, inline.0).await?;
     respond(&state, &ctx, &session, &expand).await
 }
 
@@ -283,7 +242,7 @@ async fn retrieve_session(
 ) -> StripeResult<Response> {
     let expand = Expand::read(&mut p, SESSION_EXPANDABLE)?;
     p.finish()?;
-    let session: Session = resource::load(&state, &ctx, KIND, OBJECT, &id, None).await?;
+    let session = sessions::retrieve(&state, &ctx, &id).await?;
     respond(&state, &ctx, &session, &expand).await
 }
 
@@ -324,48 +283,6 @@ async fn render_loaded(
     Ok(value)
 }
 
-/// Read-modify-write one session with a domain transition.
-pub async fn change_session<F>(
-    state: &AppState,
-    ctx: &Ctx,
-    id: &str,
-    event_type: Option<&str>,
-    f: F,
-) -> StripeResult<Session>
-where
-    F: FnMut(Session) -> DomainResult<Session> + Send,
-{
-    change_session_with(state, ctx, id, event_type, resource::Inline::default(), f).await
-}
-
-/// [`change_session`], also inserting the request's inline objects.
-pub async fn change_session_with<F>(
-    state: &AppState,
-    ctx: &Ctx,
-    id: &str,
-    event_type: Option<&str>,
-    inline: resource::Inline,
-    mut f: F,
-) -> StripeResult<Session>
-where
-    F: FnMut(Session) -> DomainResult<Session> + Send,
-{
-    let step = |rec: &checkout_store::Record| {
-        let next = f(resource::stored(OBJECT, rec)?)?;
-        let events = event_type
-            .map(|t| vec![session_event(ctx, &state.public_url, t, &next)])
-            .unwrap_or_default();
-        Ok(resource::Modified {
-            index: index(&next),
-            value: next,
-            events,
-            inserts: inline.0.clone(),
-        })
-    };
-    let (session, _) = resource::modify_from(state, ctx, KIND, OBJECT, id, step).await?;
-    Ok(session)
-}
-
 async fn update_session(
     State(state): State<AppState>,
     Extension(ctx): Extension<Ctx>,
@@ -397,10 +314,7 @@ async fn update_session(
         collected_shipping,
         payment_intent_data,
     };
-    let session = change_session_with(&state, &ctx, &id, None, inline, |s| {
-        s.update(update.clone(), &mut || ids::object_id("li"))
-    })
-    .await?;
+    let session = sessions::update(&state, &ctx, &id, update, inline.0).await?;
     respond(&state, &ctx, &session, &expand).await
 }
 
@@ -412,14 +326,7 @@ async fn expire_session(
 ) -> StripeResult<Response> {
     let expand = Expand::read(&mut p, SESSION_EXPANDABLE)?;
     p.finish()?;
-    let session = change_session(
-        &state,
-        &ctx,
-        &id,
-        Some("checkout.session.expired"),
-        Session::expire,
-    )
-    .await?;
+    let session = sessions::expire(&state, &ctx, &id).await?;
     respond(&state, &ctx, &session, &expand).await
 }
 
@@ -454,7 +361,10 @@ async fn list_sessions(
         }
     }
     p.finish()?;
-    let (items, has_more) = resource::list_indexed::<Session>(&state, &ctx, query, OBJECT).await?;
+    let (items, has_more) = match sessions::list(&state, &ctx, &query).await {
+        Err(AppError::NotFound) => return Err(list::unknown_cursor(KIND, &query)),
+        found => found?,
+    };
     let item_expand = expand.under("data");
     if !item_expand.has("line_items.data.price.product") {
         // Written straight into the body, as a single session is.
@@ -490,7 +400,7 @@ async fn list_line_items(
     )?;
     let query = list::query(&mut p, "item", false)?;
     p.finish()?;
-    let session: Session = resource::load(&state, &ctx, KIND, OBJECT, &id, None).await?;
+    let session = sessions::retrieve(&state, &ctx, &id).await?;
     let lines = &session.line_items;
     let limit = usize::try_from(query.limit).unwrap_or(10);
     let position = |li: &str| {

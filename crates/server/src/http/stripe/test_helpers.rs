@@ -6,14 +6,14 @@ use super::error::{StripeError, StripeResult};
 use super::expand::Expand;
 use super::session_params as sp;
 use super::session_render::SESSION_EXPANDABLE;
-use super::sessions::{change_session, respond};
+use super::sessions::respond;
+use crate::app::sessions::{self, Paid};
+use crate::app::test_clock::{self, Advanced};
 use crate::clock::real_now;
-use crate::state::AppState;
-use crate::{ids, sweeper};
+use crate::http::AppState;
 use axum::extract::{Path, State};
 use axum::routing::post;
 use axum::{Extension, Json, Router};
-use checkout_domain::session::{Mode, Payment, Session};
 use serde_json::{json, Value};
 
 /// Routes of the test helpers.
@@ -49,12 +49,7 @@ async fn advance_clock(
         .int_in("seconds", 1, 10 * 365 * 24 * 3600)?
         .ok_or_else(|| p.missing("seconds"))?;
     p.finish()?;
-    let offset = state
-        .store
-        .advance_clock(&ctx.scope.account, seconds)
-        .await?;
-    state.keys.forget_account(&ctx.scope.account);
-    let expired = sweeper::sweep_all(&state, real_now()).await?;
+    let Advanced { offset, expired } = test_clock::advance(&state, &ctx, seconds).await?;
     Ok(Json(json!({
         "object": "test_helpers.clock",
         "account": ctx.scope.account,
@@ -80,21 +75,12 @@ async fn complete_session(
         .map(sp::shipping_details)
         .transpose()?;
     p.finish()?;
-    let payment = |s: &Session| Payment {
-        email: email.clone(),
-        name: name.clone(),
-        shipping_rate: shipping_rate.clone(),
-        shipping_details: shipping_details.clone(),
-        intent_id: match s.mode {
-            Mode::Payment => ids::object_id("pi"),
-            Mode::Setup => ids::object_id("seti"),
-            Mode::Subscription => ids::object_id("sub"),
-        },
+    let paid = Paid {
+        email,
+        name,
+        shipping_rate,
+        shipping_details,
     };
-    let session = change_session(&state, &ctx, &id, Some("checkout.session.completed"), |s| {
-        let pay = payment(&s);
-        s.complete(pay)
-    })
-    .await?;
+    let session = sessions::complete(&state, &ctx, &id, paid, |_| Ok(())).await?;
     respond(&state, &ctx, &session, &expand).await
 }

@@ -8,7 +8,7 @@ use p521::ecdsa::signature::RandomizedSigner;
 use p521::ecdsa::SigningKey;
 use serde_json::{json, Value};
 
-const CAPTURE: &str = include_str!("../../../tests/fixtures/gr4vy/sdk-python-capture.json");
+const CAPTURE: &str = include_str!("../../tests/fixtures/gr4vy/sdk-python-capture.json");
 
 fn capture() -> Value {
     serde_json::from_str(CAPTURE).expect("capture fixture is JSON")

@@ -1,19 +1,48 @@
-//! What a secret key grants, remembered by this node so that most requests
-//! authenticate without a database round trip (the lookup was one query per
-//! request: 11–17 % of the CPU on PostgreSQL in the benchmark's profile).
+//! Secret keys: how they are stored (hashed) and shown (redacted), and
+//! what a key grants, remembered by this node so that most requests
+//! authenticate without a database round trip.
 //!
 //! A key's account and mode never change (keys are only ever added), so
 //! that part could be kept forever. The test clock's offset does change,
 //! through `POST /v1/test_helpers/clock/advance`: this node forgets the
 //! account's entries at once, and an entry is trusted for at most
-//! [`TTL`], so other nodes (and other processes on one SQLite file) see an
-//! advanced clock within that time. Unknown keys are never cached, so a
+//! [`TTL`], so other nodes (on PostgreSQL) see an advanced clock within that
+//! time. Unknown keys are never cached, so a
 //! key added by another node works at once.
 
+use super::{App, AppResult};
 use checkout_store::KeyRecord;
+use sha2::{Digest, Sha256};
 use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
+
+/// SHA-256 of a secret key, hex: how keys are stored and looked up.
+pub fn hash_key(key: &str) -> String {
+    hex::encode(Sha256::digest(key.as_bytes()))
+}
+
+/// `sk_test_********abcd`, for error messages and logs.
+pub fn redact_key(key: &str) -> String {
+    let prefix: String = key.chars().take(8).collect();
+    let tail: Vec<char> = key.chars().rev().take(4).collect();
+    let last4: String = tail.into_iter().rev().collect();
+    format!("{prefix}********{last4}")
+}
+
+/// What the key with this hash grants, from this node's memory or else
+/// the store; `None` for a key nobody provisioned (never remembered, so a
+/// key another node adds works at once).
+pub async fn lookup(app: &App, key_hash: &str) -> AppResult<Option<KeyRecord>> {
+    if let Some(record) = app.keys.get(key_hash) {
+        return Ok(Some(record));
+    }
+    let found = app.store.find_key(key_hash).await?;
+    if let Some(record) = &found {
+        app.keys.put(key_hash, record);
+    }
+    Ok(found)
+}
 
 /// How long a looked-up key (and its account's clock offset) is trusted.
 pub const TTL: Duration = Duration::from_secs(1);
@@ -74,6 +103,14 @@ mod tests {
         cache.forget_account("acct_a");
         assert_eq!(cache.get("h1"), None);
         assert_eq!(cache.get("h2"), Some(record("acct_b")));
+    }
+
+    #[test]
+    fn key_hashes_are_lowercase_hex_sha256() {
+        assert_eq!(
+            hash_key("abc"),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+        );
     }
 
     #[test]
