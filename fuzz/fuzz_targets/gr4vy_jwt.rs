@@ -7,7 +7,7 @@
 #![no_main]
 
 use base64::Engine;
-use checkoutd::http::gr4vy::jwt::{check_claims, KeyRing};
+use checkoutd::app::jwt::{check_claims, KeyRing};
 use libfuzzer_sys::fuzz_target;
 use p521::ecdsa::{SigningKey, VerifyingKey};
 use std::sync::OnceLock;
