@@ -8,6 +8,8 @@
 //! transaction, and [`ObjectStore::update`] runs its closure on the current
 //! row under the row's write lock, so concurrent updates never lose a write.
 
+#![forbid(unsafe_code)]
+
 pub mod error;
 pub mod model;
 pub mod postgres;

@@ -1,7 +1,6 @@
 //! The plain data the store trait speaks in: scopes, records, changes,
 //! list queries and idempotency outcomes.
 
-
 /// Whose objects a call may see: one account in one mode.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Scope {

@@ -848,7 +848,7 @@ impl EventStore for PostgresStore {
 #[async_trait]
 impl Store for PostgresStore {
     async fn migrate(&self) -> StoreResult<()> {
-        crate::sql::migrator(include_str!("../migrations/postgres/0001_init.sql"))
+        crate::sql::migrator(include_str!("../../migrations/postgres/0001_init.sql"))
             .run(&self.writer)
             .await?;
         Ok(())
