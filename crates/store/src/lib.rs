@@ -2,7 +2,7 @@
 //!
 //! Objects are JSON documents of the domain types, kept with the few columns
 //! that lists filter or order on. One trait family, [`Store`], and two plain
-//! implementations, [`sqlite::SqliteStore`] (embedded default) and
+//! implementations, [`sqlite::SqliteStore`] (embedded default, one process) and
 //! [`postgres::PostgresStore`] (many stateless nodes), each with its own
 //! migrations. Every state change and the events it emits are written in one
 //! transaction, and [`ObjectStore::update`] runs its closure on the current
