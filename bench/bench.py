@@ -335,7 +335,7 @@ def fresh_db(backend: str, size: int) -> str:
     if backend == "sqlite":
         path = WORK / "db" / f"sqlite-{size}.db"
         path.parent.mkdir(parents=True, exist_ok=True)
-        for suffix in ("", "-wal", "-shm", "-nodes"):
+        for suffix in ("", "-wal", "-shm", "-lock"):
             Path(str(path) + suffix).unlink(missing_ok=True)
         return f"sqlite://{path}"
     name = f"checkoutd_bench_{size}"
@@ -349,7 +349,7 @@ def drop_db(backend: str, db_url: str) -> None:
         return
     if backend == "sqlite":
         path = db_url.removeprefix("sqlite://")
-        for suffix in ("", "-wal", "-shm", "-nodes"):
+        for suffix in ("", "-wal", "-shm", "-lock"):
             Path(path + suffix).unlink(missing_ok=True)
     else:
         psql(f'DROP DATABASE IF EXISTS "{db_url.rsplit("/", 1)[1]}" WITH (FORCE)')

@@ -2,11 +2,13 @@
 //!
 //! Objects are JSON documents of the domain types, kept with the few columns
 //! that lists filter or order on. One trait family, [`Store`], and two plain
-//! implementations, [`sqlite::SqliteStore`] (embedded default) and
+//! implementations, [`sqlite::SqliteStore`] (embedded default, one process) and
 //! [`postgres::PostgresStore`] (many stateless nodes), each with its own
 //! migrations. Every state change and the events it emits are written in one
 //! transaction, and [`ObjectStore::update`] runs its closure on the current
 //! row under the row's write lock, so concurrent updates never lose a write.
+
+#![forbid(unsafe_code)]
 
 pub mod error;
 pub mod model;

@@ -51,6 +51,21 @@ pub async fn fresh_database() -> (String, Option<tempfile::TempDir>) {
     }
 }
 
+/// Whether the suite runs on PostgreSQL, which tests of several nodes on
+/// one database need (SQLite serves one process). Without it they print
+/// that they skipped and pass.
+pub fn several_nodes_or_skip(test: &str) -> bool {
+    let on_postgres =
+        std::env::var("CHECKOUTD_TEST_DATABASE_URL").is_ok_and(|url| url.starts_with("postgres"));
+    if !on_postgres {
+        eprintln!(
+            "skipped {test}: several nodes on one database need PostgreSQL \
+             (set CHECKOUTD_TEST_DATABASE_URL)"
+        );
+    }
+    on_postgres
+}
+
 /// Worker settings that make retries and polling fast enough for tests.
 pub fn fast_settings() -> checkoutd::app::Settings {
     checkoutd::app::Settings {

@@ -1,10 +1,11 @@
 //! Many stateless nodes over one database, and crash safety: concurrent
 //! updates through different nodes lose nothing, an idempotency key sent to
 //! two nodes at once runs once, and a node killed with SIGKILL mid-load
-//! loses no acknowledged write. Run on PostgreSQL (the scale-out backend)
-//! when `CHECKOUTD_TEST_DATABASE_URL` is set, else on one shared SQLite file.
+//! loses no acknowledged write. The tests of several nodes need PostgreSQL
+//! (the scale-out backend, `CHECKOUTD_TEST_DATABASE_URL`) and skip without
+//! it; on SQLite, a second process on the file must refuse to start.
 
-use crate::helpers::{fresh_database, start_node, TestApp, KEY};
+use crate::helpers::{fresh_database, several_nodes_or_skip, start_node, TestApp, KEY};
 use serde_json::Value;
 use std::collections::{HashMap, HashSet};
 use std::io::BufRead;
@@ -13,6 +14,9 @@ use std::time::{Duration, Instant};
 
 #[tokio::test]
 async fn three_nodes_and_64_clients_lose_no_acknowledged_update() {
+    if !several_nodes_or_skip("three_nodes_and_64_clients_lose_no_acknowledged_update") {
+        return;
+    }
     let app = TestApp::spawn().await;
     let second = start_node(&app.database_url).await;
     let third = start_node(&app.database_url).await;
@@ -96,6 +100,10 @@ async fn three_nodes_and_64_clients_lose_no_acknowledged_update() {
 /// them; another node's update in between must not be hidden by that.
 #[tokio::test]
 async fn an_update_through_one_node_sees_the_update_another_node_made_since() {
+    if !several_nodes_or_skip("an_update_through_one_node_sees_the_update_another_node_made_since")
+    {
+        return;
+    }
     let app = TestApp::spawn().await;
     let other = start_node(&app.database_url).await;
     let price = app.price(250, "usd").await;
@@ -133,6 +141,9 @@ async fn an_update_through_one_node_sees_the_update_another_node_made_since() {
 
 #[tokio::test]
 async fn one_idempotency_key_sent_to_two_nodes_at_once_creates_one_object() {
+    if !several_nodes_or_skip("one_idempotency_key_sent_to_two_nodes_at_once_creates_one_object") {
+        return;
+    }
     let app = TestApp::spawn().await;
     let other = start_node(&app.database_url).await;
     for round in 0..5 {
@@ -162,6 +173,11 @@ async fn one_idempotency_key_sent_to_two_nodes_at_once_creates_one_object() {
     }
     let (_, list) = app.get("/v1/products", &[("limit", "100")]).await;
     assert_eq!(list["data"].as_array().unwrap().len(), 5);
+}
+
+/// Whether the suite runs on PostgreSQL (else on SQLite files).
+fn on_postgres() -> bool {
+    std::env::var("CHECKOUTD_TEST_DATABASE_URL").is_ok_and(|url| url.starts_with("postgres"))
 }
 
 /// A checkoutd process that is killed and reaped when dropped.
@@ -362,16 +378,16 @@ async fn assert_unavailable(r: reqwest::Response) {
 
 #[tokio::test]
 async fn an_exhausted_pool_answers_503_with_stripes_envelope_not_a_hang() {
+    if !on_postgres() {
+        // SQLite has no pool to exhaust: its one writer finishes each write
+        // without yielding, so writes never queue for long. What can make
+        // it wait is another program holding the file's write lock.
+        return another_program_locking_sqlite_gives_503_and_reads_go_on().await;
+    }
     // A normal node migrates the database; then a node whose pool has one
     // connection and waits at most 50 ms for it. On a busy machine even its
     // first connection can miss that wait, so starting it is retried.
     let app = TestApp::spawn().await;
-    if let Some(path) = app.database_url.strip_prefix("sqlite://") {
-        // SQLite has no pool to exhaust: its one writer finishes each write
-        // without yielding, so writes never queue for long. What can make
-        // it wait is another process holding the file's write lock.
-        return another_process_locking_sqlite_gives_503_and_reads_go_on(&app, path).await;
-    }
     let mut node = None;
     for _ in 0..10 {
         let url = app.database_url.clone();
@@ -422,10 +438,11 @@ async fn an_exhausted_pool_answers_503_with_stripes_envelope_not_a_hang() {
     assert!(started.elapsed() < Duration::from_secs(20));
 }
 
-async fn another_process_locking_sqlite_gives_503_and_reads_go_on(app: &TestApp, path: &str) {
+async fn another_program_locking_sqlite_gives_503_and_reads_go_on() {
+    let app = TestApp::spawn_with(&["--db-acquire-timeout-ms", "300"]).await;
+    let path = app.database_url.strip_prefix("sqlite://").unwrap();
     let (_, product) = app.post("/v1/products", &[("name", "kept")]).await;
-    let (base, _stop) =
-        crate::helpers::start_with(&app.database_url, &["--db-acquire-timeout-ms", "300"]).await;
+    let base = app.base.clone();
     let http = reqwest::Client::new();
     let create = || {
         http.post(format!("{base}/v1/products"))
@@ -489,4 +506,65 @@ async fn clients_hanging_up_mid_write_never_wedge_the_writer() {
             .await;
         assert_eq!(status, 200, "a write after abandoned ones: {body}");
     }
+}
+
+/// SQLite serves one process: a second checkoutd on the same file exits
+/// at once, non-zero, saying why, and the first goes on serving.
+#[tokio::test]
+async fn a_second_checkoutd_on_one_sqlite_file_refuses_to_start() {
+    if on_postgres() {
+        eprintln!("skipped a_second_checkoutd_on_one_sqlite_file_refuses_to_start: SQLite only");
+        return;
+    }
+    // Arrange
+    let (database_url, _dir) = fresh_database().await;
+    let (_first, base) = spawn_binary(&database_url);
+    let http = reqwest::Client::builder()
+        .timeout(Duration::from_secs(10))
+        .build()
+        .unwrap();
+    // Act
+    let mut second = Command::new(env!("CARGO_BIN_EXE_checkoutd"))
+        .args([
+            "serve",
+            "--addr",
+            "127.0.0.1:0",
+            "--database-url",
+            &database_url,
+        ])
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start a second checkoutd");
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let status = loop {
+        if let Some(status) = second.try_wait().unwrap() {
+            break status;
+        }
+        if Instant::now() > deadline {
+            let _ = second.kill();
+            panic!("the second checkoutd did not exit");
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    let mut stderr = String::new();
+    std::io::Read::read_to_string(&mut second.stderr.take().unwrap(), &mut stderr).unwrap();
+    // Assert
+    assert!(!status.success(), "the second checkoutd exited {status}");
+    let path = database_url.strip_prefix("sqlite://").unwrap();
+    assert!(
+        stderr.contains(&format!(
+            "another checkoutd is using the SQLite database {path}; SQLite serves one process \
+             (use PostgreSQL for several nodes)"
+        )),
+        "stderr: {stderr}"
+    );
+    let created = http
+        .post(format!("{base}/v1/products"))
+        .bearer_auth(KEY)
+        .form(&[("name", "still served")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(created.status(), 200, "the first checkoutd goes on serving");
 }

@@ -10,8 +10,7 @@
 //!   touched that part of the cache while the read ran (a [`Token`] taken
 //!   before it), so a slow read never puts back a version older than one a
 //!   write already stored, nor an object deleted meanwhile;
-//! - it answers only while no other store can write the file
-//!   ([`super::peers`]); regaining that clears it.
+//! - nothing else writes the file: a store holds it alone ([`super::lock`]).
 //!
 //! Size is bounded by the bytes of the objects' JSON (`--db-cache-mib`,
 //! 32 MiB by default: about 15,000 sessions of 2 KiB); when a shard is full
@@ -65,12 +64,11 @@ impl Op {
 #[derive(Default)]
 struct Shard {
     /// foldhash, not SipHash: ids are long (66 bytes for a session) and
-    /// every write hashes one four times; SipHash took 2 % of a metadata
-    /// update (callgrind). Keys are ids this server made, so an attacker
-    /// cannot pick them to collide.
+    /// every write hashes one four times. Keys are ids this server made, so
+    /// an attacker cannot pick them to collide.
     map: HashMap<String, Arc<Cached>, RandomState>,
     bytes: usize,
-    /// Bumped by every applied change and clear.
+    /// Bumped by every applied change.
     changes: u64,
 }
 
@@ -127,8 +125,8 @@ impl ObjectCache {
         }
     }
 
-    /// Keep what a read found, unless a change or a clear reached its
-    /// shard since `token` (the read may predate it).
+    /// Keep what a read found, unless a change reached its shard since
+    /// `token` (the read may predate it).
     pub(super) fn fill(&self, token: Token, found: Arc<Cached>) {
         let mut shard = self.shard(token.shard);
         if shard.changes == token.changes && !shard.map.contains_key(&found.record.id) {
@@ -145,16 +143,6 @@ impl ObjectCache {
                 Op::Put(c) => shard.insert(c, self.shard_bytes),
                 Op::Remove(id) => shard.remove(&id),
             }
-        }
-    }
-
-    /// Forget everything (another store may have written).
-    pub(super) fn clear(&self) {
-        for i in 0..SHARDS {
-            let mut shard = self.shard(i);
-            shard.changes += 1;
-            shard.map.clear();
-            shard.bytes = 0;
         }
     }
 
@@ -226,16 +214,6 @@ mod tests {
         let token = cache.token("a");
         cache.fill(token, Arc::new(obj("a", 3)));
         assert_eq!(cache.get("a").unwrap().record.version, 3);
-    }
-
-    #[test]
-    fn a_clear_drops_everything_and_fills_begun_before_it() {
-        let cache = ObjectCache::new(CAPACITY);
-        cache.apply([Op::Put(Arc::new(obj("a", 1)))]);
-        let token = cache.token("b");
-        cache.clear();
-        cache.fill(token, Arc::new(obj("b", 1)));
-        assert!(cache.get("a").is_none() && cache.get("b").is_none());
     }
 
     #[test]

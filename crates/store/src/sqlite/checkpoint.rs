@@ -10,28 +10,25 @@
 //! next write starts the WAL over from its beginning (SQLite does that on
 //! its own once every frame is copied and no reader still reads from the
 //! WAL). Under writes that never pause it cannot: some reader always still
-//! reads from the newest frames (SQLite's "checkpoint starvation": the WAL
-//! grew by 5 GB in 40 s of creates). Only a RESTART can then, and a RESTART
+//! reads from the newest frames (SQLite's "checkpoint starvation"), and the
+//! WAL would grow without bound. Only a RESTART can then, and a RESTART
 //! keeps writers out while it copies the rest, syncs the database file and
 //! waits for readers to leave the WAL. So once the WAL reaches
 //! [`RESTART_CAP`], the writer pauses between two transactions and asks for
 //! one ([`Checkpointer::after_commit`]): the WAL stays bounded, and a
-//! burst shorter than that pays no pause at all. (Up to session 3 the cap
-//! was 64 MiB: a pause twice a second under the benchmark's writes, which
-//! put their p99 at 10–200 ms.)
+//! burst shorter than that pays no pause at all. The cap is large because
+//! each pause shows in the writes' tail latency.
 //!
 //! Why the flush after each PASSIVE: SQLite syncs the database file only
 //! when a checkpoint copied the whole WAL, which under steady writes only a
-//! RESTART does. Its sync then wrote out every page copied since the last
-//! one, and the writer waited 130–650 ms (two benchmark hosts; 175–200 ms
-//! with 1,000,000 sessions stored and random updates). With the flush, a
-//! RESTART's sync has only the last few milliseconds' pages left: 10–80 ms.
-//! `fdatasync`, not `fsync`: the database file's pages are overwritten in
-//! place, so there is no metadata to journal, and a journal commit would
-//! stall the writer's own appends to the WAL (an earlier `fsync` here
-//! raised the writer's p99 from 8 to 55 ms).
+//! RESTART does. Its sync would then write out every page copied since the
+//! last one while the writer waits. With the flush, a RESTART's sync has
+//! only the last few milliseconds' pages left. `fdatasync`, not `fsync`:
+//! the database file's pages are overwritten in place, so there is no
+//! metadata to journal, and a journal commit would stall the writer's own
+//! appends to the WAL.
 
-use super::{open, prefetch, Role};
+use super::connection::{open, Role};
 use crate::{StoreError, StoreResult};
 use std::fs::File;
 use std::os::unix::fs::MetadataExt;
@@ -43,18 +40,15 @@ use tokio::sync::oneshot;
 
 /// How often the thread checkpoints the WAL.
 const EVERY: Duration = Duration::from_millis(50);
-/// WAL size (4 KiB pages) at which the writer pauses for a RESTART: 1 GiB,
-/// about 10 s of the benchmark's sustained creates. A pause costs the
-/// writer 10–80 ms on the benchmark's hosts.
+/// WAL size (4 KiB pages) at which the writer pauses for a RESTART: 1 GiB.
 #[cfg(not(test))]
 const RESTART_CAP: i64 = 262_144;
 #[cfg(test)]
 const RESTART_CAP: i64 = 32;
 /// Bytes of WAL file kept when the WAL starts over (`journal_size_limit`):
-/// the cap's size, so a WAL that filled up is reused, not cut back. Cutting
-/// a 1 GiB file back to 64 MiB took the writer 500–900 ms (ext4 frees the
-/// blocks, then the next burst allocates them again), ten times the
-/// RESTART itself.
+/// the cap's size, so a WAL that filled up is reused, not cut back: cutting
+/// it back makes the file system free the blocks, and the next burst
+/// allocate them again, while the writer waits.
 pub(super) const WAL_KEPT: i64 = RESTART_CAP * 4096 + (1 << 20);
 /// Longest pause of the writer for a RESTART; past it writes go on (the
 /// checkpoint then finishes or fails on its own).
@@ -78,10 +72,6 @@ impl Checkpointer {
             .name("sqlite-checkpoint".into())
             .spawn(move || run(owned, received, theirs))
             .map_err(|e| StoreError::Config(format!("cannot start the checkpoint thread: {e}")))?;
-        // Ends when `frames` goes, with this thread's line.
-        prefetch::follow(path, Arc::downgrade(&frames)).map_err(|e| {
-            StoreError::Config(format!("cannot start the WAL read-ahead thread: {e}"))
-        })?;
         Ok(Self { requests, frames })
     }
 
@@ -106,10 +96,6 @@ impl Checkpointer {
 fn run(path: PathBuf, requests: mpsc::Receiver<oneshot::Sender<()>>, frames: Arc<AtomicI64>) {
     let mut conn = None;
     let mut db = None;
-    let mut wal = None;
-    let wal_path = sibling(&path, "-wal");
-    // Frames in the WAL at the last PASSIVE checkpoint.
-    let mut last = None;
     loop {
         let asked = match requests.recv_timeout(EVERY) {
             Ok(reply) => Some(reply),
@@ -117,30 +103,15 @@ fn run(path: PathBuf, requests: mpsc::Receiver<oneshot::Sender<()>>, frames: Arc
             Err(mpsc::RecvTimeoutError::Disconnected) => return,
         };
         if conn.is_none() {
-            conn = open(&path, Role::Checkpointer)
-                .and_then(|c| Ok((page_size(&c)?, c)))
-                .ok();
+            conn = open(&path, Role::Checkpointer).ok();
         }
         if db.is_none() {
             db = kept_file(&path);
         }
-        if wal.is_none() {
-            // The WAL file exists from the first write on.
-            wal = kept_file(&wal_path);
-        }
-        if let Some((page_size, c)) = &conn {
+        if let Some(c) = &conn {
             if asked.is_some() {
                 checkpoint(c, "RESTART");
             } else if let Some(count) = checkpoint(c, "PASSIVE") {
-                // Only when the WAL moved: an idle WAL needs nothing read,
-                // and a call costs 0.1-0.4 ms even when all is cached.
-                // Before the flush, which may take a while.
-                if last != Some(count) {
-                    if let Some(file) = wal {
-                        prefetch::ahead(file, *page_size, count);
-                    }
-                }
-                last = Some(count);
                 if let Some(file) = db {
                     flush(file);
                 }
@@ -186,24 +157,12 @@ fn flush(file: &File) {
     }
 }
 
-/// The database's page size in bytes.
-fn page_size(conn: &rusqlite::Connection) -> StoreResult<i64> {
-    Ok(conn.query_row("PRAGMA page_size", [], |r| r.get(0))?)
-}
-
-/// The file beside the database at `db` whose name adds `suffix` (its WAL,
-/// `-wal`, or its wal-index, `-shm`).
-pub(super) fn sibling(db: &Path, suffix: &str) -> PathBuf {
-    PathBuf::from(format!("{}{suffix}", db.display()))
-}
-
-/// A read-only descriptor of the file at `path` (the database file, its WAL
-/// or its wal-index), opened once per file and process and never closed: closing any
-/// descriptor of a file drops every POSIX lock the process holds on it,
+/// A read-only descriptor of the database file at `path`, opened once per
+/// file and process and never closed: closing any descriptor of a file drops every POSIX lock the process holds on it,
 /// SQLite's own included (SQLite's VFS guards its own descriptors against
 /// that, not this one). A file replaced at the same path (a new inode) gets
 /// a descriptor of its own.
-pub(super) fn kept_file(path: &Path) -> Option<&'static File> {
+fn kept_file(path: &Path) -> Option<&'static File> {
     static OPEN: Mutex<Vec<(u64, u64, &'static File)>> = Mutex::new(Vec::new());
     let meta = std::fs::metadata(path).ok()?;
     let mut open = OPEN.lock().unwrap_or_else(|e| e.into_inner());
