@@ -98,12 +98,7 @@ pub fn write_envelope<T>(
 
 /// The 404 for a cursor naming an unknown object.
 pub fn unknown_cursor(object: &str, query: &ListQuery) -> StripeError {
-    let (param, id) = match &query.cursor {
-        Cursor::StartingAfter(id) => ("starting_after", id.as_str()),
-        Cursor::EndingBefore(id) => ("ending_before", id.as_str()),
-        Cursor::First => ("starting_after", ""),
-    };
-    StripeError::no_such(object, id, Some(param.to_owned()))
+    crate::app::catalog::unknown_cursor(object, query).into()
 }
 
 #[cfg(test)]

@@ -1,8 +1,9 @@
 //! Typed readers for parameter shapes many endpoints share: metadata,
-//! currencies, decimals, and event construction helpers.
+//! currencies, decimals, tax behaviour.
 
 use super::error::{StripeError, StripeResult};
 use super::form::{Params, Value};
+use checkout_domain::catalog::TaxBehavior;
 use checkout_domain::metadata::{self, Metadata, MetadataPatch};
 use checkout_domain::Currency;
 use rust_decimal::Decimal;
@@ -58,6 +59,12 @@ pub fn currency(p: &mut Params, key: &str) -> StripeResult<Option<Currency>> {
 /// A required currency.
 pub fn required_currency(p: &mut Params, key: &str) -> StripeResult<Currency> {
     currency(p, key)?.ok_or_else(|| p.missing(key))
+}
+
+/// `tax_behavior` of a price or shipping rate.
+pub fn tax_behavior(p: &mut Params) -> StripeResult<Option<TaxBehavior>> {
+    Ok(p.enumeration("tax_behavior", TaxBehavior::VALUES)?
+        .and_then(TaxBehavior::parse))
 }
 
 /// A decimal number (`unit_amount_decimal`, `percentage`, dimensions).

@@ -5,20 +5,24 @@
 //! `custom_unit_amount`, `transform_quantity` and metered usage answer a 400
 //! that says so rather than being ignored.
 
-use super::context::{Ctx, StripeParams};
+use super::context::Ctx;
 use super::error::{StripeError, StripeResult};
 use super::expand::Expand;
 use super::form::Params;
-use super::params::{decimal, new_metadata, required_currency};
-use super::{list, products, resource};
-use crate::app::events::{created as created_event, updated as updated_event};
+use super::inline::Inline;
+use super::kit::{self, FromParams, Resource};
+use super::params::{
+    currency, decimal, metadata_patch, new_metadata, required_currency, tax_behavior,
+};
+use super::products;
+use crate::app::catalog::{self, catalog_object, patch_fields, patch_metadata, Filter, Patch};
 use crate::http::AppState;
 use crate::ids;
-use axum::extract::{Path, State};
 use axum::routing::get;
-use axum::{Extension, Json, Router};
+use axum::Router;
 use checkout_domain::catalog::{Interval, Price, Product, Recurring, TaxBehavior};
-use checkout_store::Index;
+use checkout_domain::metadata::MetadataPatch;
+use checkout_domain::{Currency, DomainError, DomainResult};
 use rust_decimal::Decimal;
 use serde_json::{json, Value};
 
@@ -26,9 +30,16 @@ pub const KIND: &str = "price";
 
 /// Routes of this resource.
 pub fn router() -> Router<AppState> {
+    type T = Price;
     Router::new()
-        .route("/v1/prices", get(list_prices).post(create_price))
-        .route("/v1/prices/{id}", get(retrieve_price).post(update_price))
+        .route(
+            "/v1/prices",
+            get(kit::list_objects::<T>).post(kit::create_object::<T>),
+        )
+        .route(
+            "/v1/prices/{id}",
+            get(kit::retrieve_object::<T>).post(kit::update_object::<T>),
+        )
 }
 
 /// The price as Stripe renders it; `product` is the id unless expanded.
@@ -138,19 +149,16 @@ fn recurring(p: &mut Params, full: bool) -> StripeResult<Option<Recurring>> {
     }))
 }
 
-fn tax_behavior(p: &mut Params) -> StripeResult<Option<TaxBehavior>> {
-    Ok(p.enumeration("tax_behavior", TaxBehavior::VALUES)?
-        .and_then(TaxBehavior::parse))
+/// Where a new price's product comes from.
+pub enum ProductRef {
+    /// `product`: an existing product, and the parameter's path.
+    Id { id: String, param: String },
+    /// `product_data`: a product made with the price.
+    Data(Box<Product>),
 }
 
-/// The product a new price belongs to: `product` (looked up) or
-/// `product_data` (built here; the caller stores it when `store_inline`).
-async fn price_product(
-    state: &AppState,
-    ctx: &Ctx,
-    p: &mut Params,
-    store_inline: bool,
-) -> StripeResult<(String, String, Option<Product>)> {
+/// `product` or `product_data` (exactly one).
+fn product_ref(p: &mut Params, ctx: &Ctx) -> StripeResult<ProductRef> {
     let by_id = p.string("product", 5000)?;
     let data = p.required_object("product_data")?;
     match (by_id, data) {
@@ -158,18 +166,10 @@ async fn price_product(
             "You may only specify one of these parameters: product, product_data.",
             Some(p.path("product")),
         )),
-        (Some(id), None) => {
-            let prod: Product = resource::load(
-                state,
-                ctx,
-                products::KIND,
-                "product",
-                &id,
-                Some(&p.path("product")),
-            )
-            .await?;
-            Ok((prod.id, prod.name, None))
-        }
+        (Some(id), None) => Ok(ProductRef::Id {
+            id,
+            param: p.path("product"),
+        }),
         (None, Some(mut d)) => {
             let id = d
                 .string("id", 5000)?
@@ -183,11 +183,7 @@ async fn price_product(
             }
             let prod = products::product_from(&mut d, id, ctx.scope.livemode, ctx.now)?;
             d.finish()?;
-            Ok((
-                prod.id.clone(),
-                prod.name.clone(),
-                store_inline.then_some(prod),
-            ))
+            Ok(ProductRef::Data(Box::new(prod)))
         }
         (None, None) => Err(StripeError::invalid_request(
             format!("Missing required param: {}.", p.path("product")),
@@ -204,13 +200,20 @@ pub async fn price_from_data(
     state: &AppState,
     ctx: &Ctx,
     mut p: Params,
-    inline: &mut resource::Inline,
+    inline: &mut Inline,
 ) -> StripeResult<Price> {
     let currency = required_currency(&mut p, "currency")?;
-    let (product, product_name, made) = price_product(state, ctx, &mut p, true).await?;
-    if let Some(prod) = &made {
-        inline.add(products::KIND, &prod.id, prod.created, prod)?;
-    }
+    let product = product_ref(&mut p, ctx)?;
+    let (product, product_name) = match product {
+        ProductRef::Id { id, param } => {
+            let prod: Product = catalog::retrieve(&*state.store, ctx, &id, Some(&param)).await?;
+            (prod.id, prod.name)
+        }
+        ProductRef::Data(prod) => {
+            inline.add(products::KIND, &prod.id, prod.created, &prod)?;
+            (prod.id, prod.name)
+        }
+    };
     let recurring = recurring(&mut p, false)?;
     let tax_behavior = tax_behavior(&mut p)?;
     let unit_amount_decimal = amount(&mut p)?;
@@ -234,195 +237,201 @@ pub async fn price_from_data(
     Ok(price)
 }
 
-async fn create_price(
-    State(state): State<AppState>,
-    Extension(ctx): Extension<Ctx>,
-    StripeParams(mut p): StripeParams,
-) -> StripeResult<Json<Value>> {
-    let expand = Expand::read(&mut p, &["product"])?;
-    let currency = required_currency(&mut p, "currency")?;
-    if let Some(scheme) = p.enumeration("billing_scheme", &["per_unit", "tiered"])? {
-        if scheme == "tiered" {
-            return Err(unsupported(&p, "billing_scheme", "Tiered pricing"));
-        }
-    }
-    for (key, what) in [
-        ("currency_options", "`currency_options` on prices"),
-        ("custom_unit_amount", "`custom_unit_amount`"),
-        ("transform_quantity", "`transform_quantity`"),
-        ("tiers", "Tiered pricing"),
-        ("tiers_mode", "Tiered pricing"),
-    ] {
-        if p.has(key) {
-            return Err(unsupported(&p, key, what));
-        }
-    }
-    let (product_id, product_name, inline) = price_product(&state, &ctx, &mut p, true).await?;
-    let price = Price {
-        id: ids::object_id("price"),
-        livemode: ctx.scope.livemode,
-        created: ctx.now,
-        active: p.bool("active")?.unwrap_or(true),
-        currency,
-        product: product_id,
-        product_name,
-        recurring: recurring(&mut p, true)?,
-        tax_behavior: tax_behavior(&mut p)?,
-        lookup_key: p.string("lookup_key", 200)?,
-        nickname: p.string("nickname", 5000)?,
-        metadata: new_metadata(&mut p, "metadata")?,
-        unit_amount_decimal: amount(&mut p)?,
-    };
-    p.bool("transfer_lookup_key")?;
-    p.finish()?;
-    if let Some(prod) = &inline {
-        let body = products::render(prod);
-        let events = vec![created_event(&ctx, "product.created", &body)];
-        resource::insert(
-            &state,
-            &ctx,
-            products::KIND,
-            (&prod.id, prod.created),
-            prod,
-            Index::default(),
-            events,
-        )
-        .await?;
-    }
-    let body = render(&price, None);
-    let events = vec![created_event(&ctx, "price.created", &body)];
-    resource::insert(
-        &state,
-        &ctx,
-        KIND,
-        (&price.id, price.created),
-        &price,
-        Index::default(),
-        events,
-    )
-    .await?;
-    respond(&state, &ctx, &price, &expand).await
+catalog_object!(Price {
+    kind: KIND,
+    object: "price",
+    events: true,
+    render: |p: &Price| render(p, None)
+});
+
+/// Create parameters: the price, and where its product comes from (which
+/// sets `product` and `product_name`).
+pub struct PriceIn {
+    price: Price,
+    product: ProductRef,
 }
 
-async fn respond(
-    state: &AppState,
-    ctx: &Ctx,
-    price: &Price,
-    expand: &Expand,
-) -> StripeResult<Json<Value>> {
-    let product = if expand.has("product") {
-        let prod: Product =
-            resource::load(state, ctx, products::KIND, "product", &price.product, None).await?;
-        Some(products::render(&prod))
-    } else {
-        None
-    };
-    Ok(Json(render(price, product)))
-}
-
-async fn retrieve_price(
-    State(state): State<AppState>,
-    Extension(ctx): Extension<Ctx>,
-    Path(id): Path<String>,
-    StripeParams(mut p): StripeParams,
-) -> StripeResult<Json<Value>> {
-    let expand = Expand::read(&mut p, &["product"])?;
-    p.finish()?;
-    let price: Price = resource::load(&state, &ctx, KIND, "price", &id, None).await?;
-    respond(&state, &ctx, &price, &expand).await
-}
-
-async fn update_price(
-    State(state): State<AppState>,
-    Extension(ctx): Extension<Ctx>,
-    Path(id): Path<String>,
-    StripeParams(mut p): StripeParams,
-) -> StripeResult<Json<Value>> {
-    let expand = Expand::read(&mut p, &["product"])?;
-    if p.has("currency_options") {
-        return Err(unsupported(
-            &p,
-            "currency_options",
-            "`currency_options` on prices",
-        ));
-    }
-    let active = p.bool("active")?;
-    let lookup_key = p.string("lookup_key", 200)?;
-    let metadata = super::params::metadata_patch(&mut p, "metadata")?;
-    let nickname = p.string("nickname", 5000)?;
-    let behavior = tax_behavior(&mut p)?;
-    p.bool("transfer_lookup_key")?;
-    p.finish()?;
-    let price = resource::modify(&state, &ctx, KIND, "price", &id, |mut price: Price| {
-        let before = render(&price, None);
-        if let Some(v) = active { price.active = v; }
-        if let Some(v) = &lookup_key { price.lookup_key = Some(v.clone()); }
-        if let Some(patch) = &metadata {
-            price.metadata = checkout_domain::metadata::apply("metadata", &price.metadata, patch)?;
+impl FromParams for PriceIn {
+    fn from_params(p: &mut Params, ctx: &Ctx) -> StripeResult<Self> {
+        let currency = required_currency(p, "currency")?;
+        if let Some(scheme) = p.enumeration("billing_scheme", &["per_unit", "tiered"])? {
+            if scheme == "tiered" {
+                return Err(unsupported(p, "billing_scheme", "Tiered pricing"));
+            }
         }
-        if let Some(v) = &nickname { price.nickname = Some(v.clone()); }
-        if let Some(v) = behavior {
+        for (key, what) in [
+            ("currency_options", "`currency_options` on prices"),
+            ("custom_unit_amount", "`custom_unit_amount`"),
+            ("transform_quantity", "`transform_quantity`"),
+            ("tiers", "Tiered pricing"),
+            ("tiers_mode", "Tiered pricing"),
+        ] {
+            if p.has(key) {
+                return Err(unsupported(p, key, what));
+            }
+        }
+        let product = product_ref(p, ctx)?;
+        let price = Price {
+            id: ids::object_id("price"),
+            livemode: ctx.scope.livemode,
+            created: ctx.now,
+            active: p.bool("active")?.unwrap_or(true),
+            currency,
+            product: String::new(),
+            product_name: String::new(),
+            recurring: recurring(p, true)?,
+            tax_behavior: tax_behavior(p)?,
+            lookup_key: p.string("lookup_key", 200)?,
+            nickname: p.string("nickname", 5000)?,
+            metadata: new_metadata(p, "metadata")?,
+            unit_amount_decimal: amount(p)?,
+        };
+        p.bool("transfer_lookup_key")?;
+        Ok(Self { price, product })
+    }
+}
+
+/// Update parameters, each typed as the field it sets.
+pub struct PricePatch {
+    active: Option<bool>,
+    lookup_key: Option<Option<String>>,
+    metadata: Option<MetadataPatch>,
+    nickname: Option<Option<String>>,
+    tax_behavior: Option<TaxBehavior>,
+}
+
+impl FromParams for PricePatch {
+    fn from_params(p: &mut Params, _: &Ctx) -> StripeResult<Self> {
+        if p.has("currency_options") {
+            return Err(unsupported(
+                p,
+                "currency_options",
+                "`currency_options` on prices",
+            ));
+        }
+        let patch = Self {
+            active: p.bool("active")?,
+            lookup_key: p.string("lookup_key", 200)?.map(Some),
+            metadata: metadata_patch(p, "metadata")?,
+            nickname: p.string("nickname", 5000)?.map(Some),
+            tax_behavior: tax_behavior(p)?,
+        };
+        p.bool("transfer_lookup_key")?;
+        Ok(patch)
+    }
+}
+
+impl Patch<Price> for PricePatch {
+    fn apply(&self, price: &mut Price, _: i64) -> DomainResult<()> {
+        patch_fields!(price, self; active, lookup_key, nickname);
+        patch_metadata(&mut price.metadata, &self.metadata)?;
+        if let Some(v) = self.tax_behavior {
             // Stripe lets tax behaviour be set once, from unspecified.
-            if price.tax_behavior.is_some_and(|t| t != TaxBehavior::Unspecified && t != v) {
-                return Err(checkout_domain::DomainError::invalid(
+            if price
+                .tax_behavior
+                .is_some_and(|t| t != TaxBehavior::Unspecified && t != v)
+            {
+                return Err(DomainError::invalid(
                     "tax_behavior",
                     "The `tax_behavior` of a price cannot be changed once it is `exclusive` or `inclusive`.",
                 ));
             }
             price.tax_behavior = Some(v);
         }
-        let event = updated_event(&ctx, "price.updated", &before, &render(&price, None));
-        Ok(resource::Modified::new(price, Index::default(), vec![event]))
-    })
-    .await?;
-    respond(&state, &ctx, &price, &expand).await
+        Ok(())
+    }
 }
 
-async fn list_prices(
-    State(state): State<AppState>,
-    Extension(ctx): Extension<Ctx>,
-    StripeParams(mut p): StripeParams,
-) -> StripeResult<Json<Value>> {
-    let expand = Expand::read(
-        &mut p,
-        &Expand::for_list(&["product"])
-            .iter()
-            .map(String::as_str)
-            .collect::<Vec<_>>(),
-    )?;
-    let query = list::query(&mut p, KIND, true)?;
-    let active = p.bool("active")?;
-    let currency = super::params::currency(&mut p, "currency")?;
-    let product = p.string("product", 5000)?;
-    let kind = p.enumeration("type", &["one_time", "recurring"])?;
-    let lookup_keys = p.string_array("lookup_keys", 5000)?;
-    let interval = match p.required_object("recurring")? {
-        None => None,
-        Some(mut r) => {
-            let i = r
-                .enumeration("interval", Interval::VALUES)?
-                .and_then(Interval::parse);
-            r.enumeration("usage_type", &["licensed", "metered"])?;
-            r.finish()?;
-            i
-        }
-    };
-    p.finish()?;
-    let (items, has_more) = resource::list(&state, &ctx, query, "price", |pr: &Price| {
-        active.is_none_or(|a| pr.active == a)
-            && currency.is_none_or(|c| pr.currency == c)
-            && product.as_ref().is_none_or(|id| &pr.product == id)
-            && kind.is_none_or(|k| (k == "recurring") == pr.recurring.is_some())
-            && lookup_keys
+/// List filters.
+pub struct PriceFilter {
+    active: Option<bool>,
+    currency: Option<Currency>,
+    product: Option<String>,
+    recurring: Option<bool>,
+    lookup_keys: Option<Vec<String>>,
+    interval: Option<Interval>,
+}
+
+impl FromParams for PriceFilter {
+    fn from_params(p: &mut Params, _: &Ctx) -> StripeResult<Self> {
+        let active = p.bool("active")?;
+        let currency = currency(p, "currency")?;
+        let product = p.string("product", 5000)?;
+        let recurring = p
+            .enumeration("type", &["one_time", "recurring"])?
+            .map(|k| k == "recurring");
+        let lookup_keys = p.string_array("lookup_keys", 5000)?;
+        let interval = match p.required_object("recurring")? {
+            None => None,
+            Some(mut r) => {
+                let i = r
+                    .enumeration("interval", Interval::VALUES)?
+                    .and_then(Interval::parse);
+                r.enumeration("usage_type", &["licensed", "metered"])?;
+                r.finish()?;
+                i
+            }
+        };
+        Ok(Self {
+            active,
+            currency,
+            product,
+            recurring,
+            lookup_keys,
+            interval,
+        })
+    }
+}
+
+impl Filter<Price> for PriceFilter {
+    fn keep(&self, pr: &Price) -> bool {
+        self.active.is_none_or(|a| pr.active == a)
+            && self.currency.is_none_or(|c| pr.currency == c)
+            && self.product.as_ref().is_none_or(|id| &pr.product == id)
+            && self.recurring.is_none_or(|r| r == pr.recurring.is_some())
+            && self
+                .lookup_keys
                 .as_ref()
                 .is_none_or(|keys| pr.lookup_key.as_ref().is_some_and(|k| keys.contains(k)))
-            && interval.is_none_or(|i| pr.recurring.as_ref().is_some_and(|r| r.interval == i))
-    })
-    .await?;
-    let item_expand = expand.under("data");
-    let mut data = Vec::with_capacity(items.len());
-    for price in &items {
-        data.push(respond(&state, &ctx, price, &item_expand).await?.0);
+            && self
+                .interval
+                .is_none_or(|i| pr.recurring.as_ref().is_some_and(|r| r.interval == i))
     }
-    Ok(Json(list::envelope(data, has_more, "/v1/prices")))
+}
+
+#[async_trait::async_trait]
+impl Resource for Price {
+    const PATH: &'static str = "/v1/prices";
+    const EXPAND: &'static [&'static str] = &["product"];
+    type In = PriceIn;
+    type Patch = PricePatch;
+    type Filter = PriceFilter;
+
+    /// Look the product up, or create the `product_data` one first (with
+    /// its `product.created` event), as Stripe does.
+    async fn build(state: &AppState, ctx: &Ctx, input: PriceIn) -> StripeResult<Price> {
+        let mut price = input.price;
+        let prod = match input.product {
+            ProductRef::Id { id, param } => {
+                catalog::retrieve(&*state.store, ctx, &id, Some(&param)).await?
+            }
+            ProductRef::Data(prod) => {
+                catalog::create(&*state.store, ctx, *prod, Vec::new()).await?
+            }
+        };
+        price.product = prod.id;
+        price.product_name = prod.name;
+        Ok(price)
+    }
+
+    /// `product` is the id unless expanded.
+    async fn respond(&self, state: &AppState, ctx: &Ctx, expand: &Expand) -> StripeResult<Value> {
+        let product = if expand.has("product") {
+            let prod: Product = catalog::retrieve(&*state.store, ctx, &self.product, None).await?;
+            Some(products::render(&prod))
+        } else {
+            None
+        };
+        Ok(render(self, product))
+    }
 }

@@ -1,19 +1,18 @@
 //! `/v1/products`: create, retrieve, update, list.
 
-use super::context::{Ctx, StripeParams};
-use super::error::StripeResult;
-use super::expand::Expand;
+use super::context::Ctx;
+use super::error::{StripeError, StripeResult};
 use super::form::{element, Params};
-use super::params::{decimal, new_metadata};
-use super::{list, resource};
-use crate::app::events::{created as created_event, updated as updated_event};
+use super::kit::{self, FromParams, Resource};
+use super::params::{decimal, id_list, metadata_patch, new_metadata};
+use crate::app::catalog::{self, catalog_object, patch_fields, patch_metadata, Filter, Patch};
 use crate::http::AppState;
 use crate::ids;
-use axum::extract::{Path, State};
 use axum::routing::get;
-use axum::{Extension, Json, Router};
-use checkout_domain::catalog::{PackageDimensions, Product};
-use checkout_store::Index;
+use axum::Router;
+use checkout_domain::catalog::{PackageDimensions, Price, Product};
+use checkout_domain::metadata::MetadataPatch;
+use checkout_domain::DomainResult;
 use rust_decimal::prelude::ToPrimitive;
 use serde_json::{json, Value};
 
@@ -21,11 +20,15 @@ pub const KIND: &str = "product";
 
 /// Routes of this resource.
 pub fn router() -> Router<AppState> {
+    type T = Product;
     Router::new()
-        .route("/v1/products", get(list_products).post(create_product))
+        .route(
+            "/v1/products",
+            get(kit::list_objects::<T>).post(kit::create_object::<T>),
+        )
         .route(
             "/v1/products/{id}",
-            get(retrieve_product).post(update_product),
+            get(kit::retrieve_object::<T>).post(kit::update_object::<T>),
         )
 }
 
@@ -66,7 +69,7 @@ fn images(p: &mut Params) -> StripeResult<Option<Vec<String>>> {
     let images = p.string_array("images", 2048)?;
     if let Some(list) = &images {
         if list.len() > 8 {
-            return Err(super::error::StripeError::invalid_request(
+            return Err(StripeError::invalid_request(
                 format!(
                     "You may only specify up to 8 images, but you passed {}.",
                     list.len()
@@ -133,160 +136,137 @@ pub fn product_from(p: &mut Params, id: String, livemode: bool, now: i64) -> Str
     })
 }
 
-async fn create_product(
-    State(state): State<AppState>,
-    Extension(ctx): Extension<Ctx>,
-    StripeParams(mut p): StripeParams,
-) -> StripeResult<Json<Value>> {
-    Expand::read(&mut p, &[])?;
-    let id = p
-        .string("id", 5000)?
-        .unwrap_or_else(|| ids::object_id("prod"));
-    if p.has("default_price_data") {
-        return Err(super::error::StripeError::invalid_request(
-            "`default_price_data` is not supported by checkoutd yet: create the price with POST /v1/prices and `product`.",
-            Some("default_price_data".into()),
-        ));
+catalog_object!(Product {
+    kind: KIND,
+    object: "product",
+    events: true,
+    render: render
+});
+
+/// Create parameters: the product itself.
+impl FromParams for Product {
+    fn from_params(p: &mut Params, ctx: &Ctx) -> StripeResult<Self> {
+        let id = p
+            .string("id", 5000)?
+            .unwrap_or_else(|| ids::object_id("prod"));
+        if p.has("default_price_data") {
+            return Err(StripeError::invalid_request(
+                "`default_price_data` is not supported by checkoutd yet: create the price with POST /v1/prices and `product`.",
+                Some("default_price_data".into()),
+            ));
+        }
+        product_from(p, id, ctx.scope.livemode, ctx.now)
     }
-    let product = product_from(&mut p, id, ctx.scope.livemode, ctx.now)?;
-    p.finish()?;
-    let body = render(&product);
-    let events = vec![created_event(&ctx, "product.created", &body)];
-    resource::insert(
-        &state,
-        &ctx,
-        KIND,
-        (&product.id, product.created),
-        &product,
-        Index::default(),
-        events,
-    )
-    .await?;
-    Ok(Json(body))
 }
 
-async fn retrieve_product(
-    State(state): State<AppState>,
-    Extension(ctx): Extension<Ctx>,
-    Path(id): Path<String>,
-    StripeParams(mut p): StripeParams,
-) -> StripeResult<Json<Value>> {
-    Expand::read(&mut p, &[])?;
-    p.finish()?;
-    let product: Product = resource::load(&state, &ctx, KIND, "product", &id, None).await?;
-    Ok(Json(render(&product)))
+/// Update parameters, each typed as the field it sets.
+pub struct ProductPatch {
+    active: Option<bool>,
+    default_price: Option<Option<String>>,
+    description: Option<Option<String>>,
+    images: Option<Vec<String>>,
+    marketing_features: Option<Vec<String>>,
+    metadata: Option<MetadataPatch>,
+    name: Option<String>,
+    package_dimensions: Option<Option<PackageDimensions>>,
+    shippable: Option<Option<bool>>,
+    statement_descriptor: Option<Option<String>>,
+    tax_code: Option<Option<String>>,
+    unit_label: Option<Option<String>>,
+    url: Option<Option<String>>,
 }
 
-async fn update_product(
-    State(state): State<AppState>,
-    Extension(ctx): Extension<Ctx>,
-    Path(id): Path<String>,
-    StripeParams(mut p): StripeParams,
-) -> StripeResult<Json<Value>> {
-    Expand::read(&mut p, &[])?;
-    let active = p.bool("active")?;
-    let default_price = p.string("default_price", 5000)?;
-    let description = p.emptyable_string("description", 40000)?;
-    let images = images(&mut p)?;
-    let features = marketing_features(&mut p)?;
-    let metadata = super::params::metadata_patch(&mut p, "metadata")?;
-    let name = p.string("name", 5000)?;
-    let dims = package_dimensions(&mut p)?;
-    let shippable = p.bool("shippable")?;
-    let descriptor = p.string("statement_descriptor", 22)?;
-    let tax_code = p.emptyable_string("tax_code", 5000)?;
-    let unit_label = p.emptyable_string("unit_label", 12)?;
-    let url = p.emptyable_string("url", 5000)?;
-    p.finish()?;
-    if let Some(price_id) = &default_price {
-        let price: checkout_domain::catalog::Price = resource::load(
-            &state,
-            &ctx,
-            super::prices::KIND,
-            "price",
-            price_id,
-            Some("default_price"),
-        )
-        .await?;
+impl FromParams for ProductPatch {
+    fn from_params(p: &mut Params, _: &Ctx) -> StripeResult<Self> {
+        Ok(Self {
+            active: p.bool("active")?,
+            default_price: p.string("default_price", 5000)?.map(Some),
+            description: p.emptyable_string("description", 40000)?,
+            images: images(p)?,
+            marketing_features: marketing_features(p)?,
+            metadata: metadata_patch(p, "metadata")?,
+            name: p.string("name", 5000)?,
+            package_dimensions: package_dimensions(p)?,
+            shippable: p.bool("shippable")?.map(Some),
+            statement_descriptor: p.string("statement_descriptor", 22)?.map(Some),
+            tax_code: p.emptyable_string("tax_code", 5000)?,
+            unit_label: p.emptyable_string("unit_label", 12)?,
+            url: p.emptyable_string("url", 5000)?,
+        })
+    }
+}
+
+impl Patch<Product> for ProductPatch {
+    fn apply(&self, prod: &mut Product, now: i64) -> DomainResult<()> {
+        patch_fields!(prod, self; active, default_price, description, images,
+            marketing_features, name, package_dimensions, shippable,
+            statement_descriptor, tax_code, unit_label, url);
+        patch_metadata(&mut prod.metadata, &self.metadata)?;
+        prod.updated = now;
+        Ok(())
+    }
+}
+
+/// List filters.
+pub struct ProductFilter {
+    active: Option<bool>,
+    shippable: Option<bool>,
+    ids: Option<Vec<String>>,
+    url: Option<String>,
+}
+
+impl FromParams for ProductFilter {
+    fn from_params(p: &mut Params, _: &Ctx) -> StripeResult<Self> {
+        Ok(Self {
+            active: p.bool("active")?,
+            shippable: p.bool("shippable")?,
+            ids: id_list(p, "ids")?,
+            url: p.string("url", 5000)?,
+        })
+    }
+}
+
+impl Filter<Product> for ProductFilter {
+    fn keep(&self, prod: &Product) -> bool {
+        self.active.is_none_or(|a| prod.active == a)
+            && self.shippable.is_none_or(|s| prod.shippable == Some(s))
+            && self.ids.as_ref().is_none_or(|ids| ids.contains(&prod.id))
+            && self
+                .url
+                .as_ref()
+                .is_none_or(|u| prod.url.as_ref() == Some(u))
+    }
+}
+
+#[async_trait::async_trait]
+impl Resource for Product {
+    const PATH: &'static str = "/v1/products";
+    type In = Product;
+    type Patch = ProductPatch;
+    type Filter = ProductFilter;
+
+    async fn build(_: &AppState, _: &Ctx, product: Product) -> StripeResult<Product> {
+        Ok(product)
+    }
+
+    /// A `default_price` must be a price of this product.
+    async fn check(
+        state: &AppState,
+        ctx: &Ctx,
+        id: &str,
+        patch: &ProductPatch,
+    ) -> StripeResult<()> {
+        let Some(Some(price_id)) = &patch.default_price else {
+            return Ok(());
+        };
+        let price: Price =
+            catalog::retrieve(&*state.store, ctx, price_id, Some("default_price")).await?;
         if price.product != id {
-            return Err(super::error::StripeError::invalid_request(
+            return Err(StripeError::invalid_request(
                 format!("The price `{price_id}` does not belong to the product `{id}`."),
                 Some("default_price".into()),
             ));
         }
+        Ok(())
     }
-    let now = ctx.now;
-    let product = resource::modify(&state, &ctx, KIND, "product", &id, |mut prod: Product| {
-        let before = render(&prod);
-        if let Some(v) = active {
-            prod.active = v;
-        }
-        if let Some(v) = &default_price {
-            prod.default_price = Some(v.clone());
-        }
-        if let Some(v) = &description {
-            prod.description = v.clone();
-        }
-        if let Some(v) = &images {
-            prod.images = v.clone();
-        }
-        if let Some(v) = &features {
-            prod.marketing_features = v.clone();
-        }
-        if let Some(patch) = &metadata {
-            prod.metadata = checkout_domain::metadata::apply("metadata", &prod.metadata, patch)?;
-        }
-        if let Some(v) = &name {
-            prod.name = v.clone();
-        }
-        if let Some(v) = &dims {
-            prod.package_dimensions = v.clone();
-        }
-        if let Some(v) = shippable {
-            prod.shippable = Some(v);
-        }
-        if let Some(v) = &descriptor {
-            prod.statement_descriptor = Some(v.clone());
-        }
-        if let Some(v) = &tax_code {
-            prod.tax_code = v.clone();
-        }
-        if let Some(v) = &unit_label {
-            prod.unit_label = v.clone();
-        }
-        if let Some(v) = &url {
-            prod.url = v.clone();
-        }
-        prod.updated = now;
-        let event = updated_event(&ctx, "product.updated", &before, &render(&prod));
-        Ok(resource::Modified::new(prod, Index::default(), vec![event]))
-    })
-    .await?;
-    Ok(Json(render(&product)))
-}
-
-async fn list_products(
-    State(state): State<AppState>,
-    Extension(ctx): Extension<Ctx>,
-    StripeParams(mut p): StripeParams,
-) -> StripeResult<Json<Value>> {
-    Expand::read(&mut p, &[])?;
-    let query = list::query(&mut p, KIND, true)?;
-    let active = p.bool("active")?;
-    let shippable = p.bool("shippable")?;
-    let ids_filter = super::params::id_list(&mut p, "ids")?;
-    let url = p.string("url", 5000)?;
-    p.finish()?;
-    let (items, has_more) = resource::list(&state, &ctx, query, "product", |prod: &Product| {
-        active.is_none_or(|a| prod.active == a)
-            && shippable.is_none_or(|s| prod.shippable == Some(s))
-            && ids_filter.as_ref().is_none_or(|ids| ids.contains(&prod.id))
-            && url.as_ref().is_none_or(|u| prod.url.as_ref() == Some(u))
-    })
-    .await?;
-    Ok(Json(list::envelope(
-        items.iter().map(render).collect(),
-        has_more,
-        "/v1/products",
-    )))
 }

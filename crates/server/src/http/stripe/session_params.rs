@@ -8,9 +8,10 @@
 use super::context::Ctx;
 use super::error::{StripeError, StripeResult};
 use super::form::{element, Params};
+use super::inline::Inline;
 use super::params::{metadata_patch, new_metadata};
-use super::resource::Inline;
-use super::{prices, resource, shipping_rates, tax_rates};
+use super::{prices, shipping_rates};
+use crate::app::catalog;
 use crate::http::AppState;
 use checkout_domain::catalog::{Price, ShippingRate, TaxRate};
 use checkout_domain::metadata::{self, MetadataPatch};
@@ -66,7 +67,7 @@ pub fn unsupported(param: &str) -> StripeError {
 
 /// An active price by id.
 async fn load_price(state: &AppState, ctx: &Ctx, id: &str, param: &str) -> StripeResult<Price> {
-    let price: Price = resource::load(state, ctx, prices::KIND, "price", id, Some(param)).await?;
+    let price: Price = catalog::retrieve(&*state.store, ctx, id, Some(param)).await?;
     if !price.active {
         return Err(StripeError::invalid_request(
             "The price specified is inactive. This field only accepts active prices.",
@@ -121,8 +122,7 @@ async fn line_tax_rates(
     }
     let mut rates = Vec::with_capacity(ids.len());
     for id in ids {
-        let rate: TaxRate =
-            resource::load(state, ctx, tax_rates::KIND, "tax_rate", &id, Some(&path)).await?;
+        let rate: TaxRate = catalog::retrieve(&*state.store, ctx, &id, Some(&path)).await?;
         if !rate.active {
             return Err(StripeError::invalid_request(
                 format!("The tax rate `{id}` is inactive and cannot be used."),
@@ -244,15 +244,9 @@ pub async fn shipping_options(
                 Some(o.path("shipping_rate")),
             )),
             (Some(id), None) => {
-                let rate: ShippingRate = resource::load(
-                    state,
-                    ctx,
-                    shipping_rates::KIND,
-                    "shipping_rate",
-                    &id,
-                    Some(&o.path("shipping_rate")),
-                )
-                .await?;
+                let rate: ShippingRate =
+                    catalog::retrieve(&*state.store, ctx, &id, Some(&o.path("shipping_rate")))
+                        .await?;
                 if !rate.active {
                     return Err(StripeError::invalid_request(
                         format!("The shipping rate `{id}` is inactive and cannot be used."),

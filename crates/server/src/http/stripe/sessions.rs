@@ -5,10 +5,12 @@ use super::context::{Ctx, StripeParams};
 use super::error::{StripeError, StripeResult};
 use super::expand::Expand;
 use super::form::Params;
+use super::inline::Inline;
 use super::params::{currency, new_metadata};
 use super::session_params::{self as sp, unsupported, LOCALES, UNSUPPORTED_CREATE};
 use super::session_render::{self, View, ITEM_EXPANDABLE, SESSION_EXPANDABLE};
-use super::{list, products, resource};
+use super::{list, products};
+use crate::app::catalog;
 use crate::app::{sessions, AppError};
 use crate::http::AppState;
 use crate::ids;
@@ -63,9 +65,15 @@ const RENDERED_BYTES: usize = 4096;
 /// A session serialised straight into a JSON response body.
 fn body(state: &AppState, ctx: &Ctx, s: &Session, expand: &Expand) -> StripeResult<Bytes> {
     let mut out = Vec::with_capacity(RENDERED_BYTES);
-    session_render::write(&mut out, s, &view(state, ctx, expand))
-        .map_err(resource::encode_failed)?;
+    session_render::write(&mut out, s, &view(state, ctx, expand)).map_err(encode_failed)?;
     Ok(Bytes::from(out))
+}
+
+/// A rendered session that could not be written out (a bug, not the
+/// caller's fault).
+fn encode_failed(e: serde_json::Error) -> StripeError {
+    tracing::error!(error = %e, "session does not render");
+    StripeError::internal()
 }
 
 fn json_response(body: Bytes) -> Response {
@@ -177,7 +185,7 @@ async fn create_session(
         ));
     }
     let expires_at = p.int("expires_at")?;
-    let mut inline = resource::Inline::default();
+    let mut inline = Inline::default();
     let input = NewSession {
         id: ids::session_id(ctx.scope.livemode),
         livemode: ctx.scope.livemode,
@@ -274,8 +282,7 @@ async fn render_loaded(
                 let Some(id) = item["price"]["product"].as_str().map(str::to_owned) else {
                     continue;
                 };
-                let product: Product =
-                    resource::load(state, ctx, products::KIND, "product", &id, None).await?;
+                let product: Product = catalog::retrieve(&*state.store, ctx, &id, None).await?;
                 item["price"]["product"] = products::render(&product);
             }
         }
@@ -291,7 +298,7 @@ async fn update_session(
 ) -> StripeResult<Response> {
     let expand = Expand::read(&mut p, SESSION_EXPANDABLE)?;
     let metadata = super::params::metadata_patch(&mut p, "metadata")?;
-    let mut inline = resource::Inline::default();
+    let mut inline = Inline::default();
     let line_items = sp::line_item_updates(&state, &ctx, &mut p, &mut inline).await?;
     let shipping_options = sp::shipping_options(&state, &ctx, &mut p, &mut inline).await?;
     let collected_shipping = match p.required_object("collected_information")? {
@@ -377,7 +384,7 @@ async fn list_sessions(
             "/v1/checkout/sessions",
             |out, s| session_render::write(out, s, &view),
         )
-        .map_err(resource::encode_failed)?;
+        .map_err(encode_failed)?;
         return Ok(json_response(Bytes::from(out)));
     }
     let mut data = Vec::with_capacity(items.len());

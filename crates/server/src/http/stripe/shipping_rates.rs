@@ -2,22 +2,21 @@
 //! `shipping_rate_data` parser that checkout sessions share. Stripe emits
 //! no events for shipping rates, and neither does checkoutd.
 
-use super::context::{Ctx, StripeParams};
+use super::context::Ctx;
 use super::error::{StripeError, StripeResult};
-use super::expand::Expand;
 use super::form::{Params, Value as FormValue};
-use super::params::{new_metadata, required_currency};
-use super::{list, resource};
+use super::kit::{self, FromParams, Resource};
+use super::params::{currency, metadata_patch, new_metadata, required_currency, tax_behavior};
+use crate::app::catalog::{catalog_object, patch_fields, patch_metadata, Filter, Patch};
 use crate::http::AppState;
 use crate::ids;
-use axum::extract::{Path, State};
 use axum::routing::get;
-use axum::{Extension, Json, Router};
+use axum::Router;
 use checkout_domain::catalog::{
     CurrencyOption, DeliveryBound, DeliveryEstimate, FixedAmount, ShippingRate, TaxBehavior,
 };
-use checkout_domain::Currency;
-use checkout_store::Index;
+use checkout_domain::metadata::MetadataPatch;
+use checkout_domain::{Currency, DomainResult};
 use serde_json::{json, Map, Value};
 use std::collections::BTreeMap;
 
@@ -26,11 +25,15 @@ const UNITS: &[&str] = &["business_day", "day", "hour", "month", "week"];
 
 /// Routes of this resource.
 pub fn router() -> Router<AppState> {
+    type T = ShippingRate;
     Router::new()
-        .route("/v1/shipping_rates", get(list_rates).post(create_rate))
+        .route(
+            "/v1/shipping_rates",
+            get(kit::list_objects::<T>).post(kit::create_object::<T>),
+        )
         .route(
             "/v1/shipping_rates/{id}",
-            get(retrieve_rate).post(update_rate),
+            get(kit::retrieve_object::<T>).post(kit::update_object::<T>),
         )
 }
 
@@ -178,119 +181,96 @@ pub fn rate_from(p: &mut Params, ctx: &Ctx) -> StripeResult<ShippingRate> {
             currency_options: options,
         },
         delivery_estimate: delivery_estimate(p)?,
-        tax_behavior: p
-            .enumeration("tax_behavior", TaxBehavior::VALUES)?
-            .and_then(TaxBehavior::parse),
+        tax_behavior: tax_behavior(p)?,
         tax_code: p.string("tax_code", 5000)?,
         metadata: new_metadata(p, "metadata")?,
     })
 }
 
-async fn create_rate(
-    State(state): State<AppState>,
-    Extension(ctx): Extension<Ctx>,
-    StripeParams(mut p): StripeParams,
-) -> StripeResult<Json<Value>> {
-    Expand::read(&mut p, &[])?;
-    let rate = rate_from(&mut p, &ctx)?;
-    p.finish()?;
-    let body = render(&rate);
-    resource::insert(
-        &state,
-        &ctx,
-        KIND,
-        (&rate.id, rate.created),
-        &rate,
-        Index::default(),
-        vec![],
-    )
-    .await?;
-    Ok(Json(body))
+catalog_object!(ShippingRate {
+    kind: KIND,
+    object: "shipping_rate",
+    events: false,
+    render: render
+});
+
+/// Create parameters: the shipping rate itself.
+impl FromParams for ShippingRate {
+    fn from_params(p: &mut Params, ctx: &Ctx) -> StripeResult<Self> {
+        rate_from(p, ctx)
+    }
 }
 
-async fn retrieve_rate(
-    State(state): State<AppState>,
-    Extension(ctx): Extension<Ctx>,
-    Path(id): Path<String>,
-    StripeParams(mut p): StripeParams,
-) -> StripeResult<Json<Value>> {
-    Expand::read(&mut p, &[])?;
-    p.finish()?;
-    let rate: ShippingRate = resource::load(&state, &ctx, KIND, "shipping_rate", &id, None).await?;
-    Ok(Json(render(&rate)))
+/// Update parameters. `fixed_amount[currency_options]` adds or replaces
+/// the currencies it names and keeps the others.
+pub struct ShippingRatePatch {
+    active: Option<bool>,
+    currency_options: Option<BTreeMap<String, CurrencyOption>>,
+    metadata: Option<MetadataPatch>,
+    tax_behavior: Option<Option<TaxBehavior>>,
 }
 
-async fn update_rate(
-    State(state): State<AppState>,
-    Extension(ctx): Extension<Ctx>,
-    Path(id): Path<String>,
-    StripeParams(mut p): StripeParams,
-) -> StripeResult<Json<Value>> {
-    Expand::read(&mut p, &[])?;
-    let active = p.bool("active")?;
-    let options = match p.required_object("fixed_amount")? {
-        None => None,
-        Some(mut f) => {
-            let o = currency_options(&mut f)?;
-            f.finish()?;
-            o
-        }
-    };
-    let metadata = super::params::metadata_patch(&mut p, "metadata")?;
-    let behavior = p
-        .enumeration("tax_behavior", TaxBehavior::VALUES)?
-        .and_then(TaxBehavior::parse);
-    p.finish()?;
-    let rate = resource::modify(
-        &state,
-        &ctx,
-        KIND,
-        "shipping_rate",
-        &id,
-        |mut rate: ShippingRate| {
-            if let Some(v) = active {
-                rate.active = v;
+impl FromParams for ShippingRatePatch {
+    fn from_params(p: &mut Params, _: &Ctx) -> StripeResult<Self> {
+        let active = p.bool("active")?;
+        let currency_options = match p.required_object("fixed_amount")? {
+            None => None,
+            Some(mut f) => {
+                let o = currency_options(&mut f)?;
+                f.finish()?;
+                o
             }
-            if let Some(o) = &options {
-                for (code, opt) in o {
-                    rate.fixed_amount
-                        .currency_options
-                        .insert(code.clone(), opt.clone());
-                }
-            }
-            if let Some(patch) = &metadata {
-                rate.metadata =
-                    checkout_domain::metadata::apply("metadata", &rate.metadata, patch)?;
-            }
-            if let Some(v) = behavior {
-                rate.tax_behavior = Some(v);
-            }
-            Ok(resource::Modified::new(rate, Index::default(), vec![]))
-        },
-    )
-    .await?;
-    Ok(Json(render(&rate)))
-}
-
-async fn list_rates(
-    State(state): State<AppState>,
-    Extension(ctx): Extension<Ctx>,
-    StripeParams(mut p): StripeParams,
-) -> StripeResult<Json<Value>> {
-    Expand::read(&mut p, &[])?;
-    let query = list::query(&mut p, KIND, true)?;
-    let active = p.bool("active")?;
-    let currency = super::params::currency(&mut p, "currency")?;
-    p.finish()?;
-    let (items, has_more) =
-        resource::list(&state, &ctx, query, "shipping_rate", |r: &ShippingRate| {
-            active.is_none_or(|a| r.active == a)
-                && currency.is_none_or(|c| r.amount_in(c).is_some())
+        };
+        Ok(Self {
+            active,
+            currency_options,
+            metadata: metadata_patch(p, "metadata")?,
+            tax_behavior: tax_behavior(p)?.map(Some),
         })
-        .await?;
-    Ok(Json(list::envelope(
-        items.iter().map(render).collect(),
-        has_more,
-        "/v1/shipping_rates",
-    )))
+    }
+}
+
+impl Patch<ShippingRate> for ShippingRatePatch {
+    fn apply(&self, rate: &mut ShippingRate, _: i64) -> DomainResult<()> {
+        patch_fields!(rate, self; active, tax_behavior);
+        if let Some(options) = &self.currency_options {
+            let mine = &mut rate.fixed_amount.currency_options;
+            mine.extend(options.iter().map(|(c, o)| (c.clone(), o.clone())));
+        }
+        patch_metadata(&mut rate.metadata, &self.metadata)
+    }
+}
+
+/// List filters.
+pub struct ShippingRateFilter {
+    active: Option<bool>,
+    currency: Option<Currency>,
+}
+
+impl FromParams for ShippingRateFilter {
+    fn from_params(p: &mut Params, _: &Ctx) -> StripeResult<Self> {
+        Ok(Self {
+            active: p.bool("active")?,
+            currency: currency(p, "currency")?,
+        })
+    }
+}
+
+impl Filter<ShippingRate> for ShippingRateFilter {
+    fn keep(&self, r: &ShippingRate) -> bool {
+        self.active.is_none_or(|a| r.active == a)
+            && self.currency.is_none_or(|c| r.amount_in(c).is_some())
+    }
+}
+
+#[async_trait::async_trait]
+impl Resource for ShippingRate {
+    const PATH: &'static str = "/v1/shipping_rates";
+    type In = ShippingRate;
+    type Patch = ShippingRatePatch;
+    type Filter = ShippingRateFilter;
+
+    async fn build(_: &AppState, _: &Ctx, rate: ShippingRate) -> StripeResult<ShippingRate> {
+        Ok(rate)
+    }
 }

@@ -9,8 +9,9 @@ use super::context::{Ctx, StripeParams};
 use super::error::{StripeError, StripeResult};
 use super::expand::Expand;
 use super::form::Params;
-use super::params::new_metadata;
-use super::{list, resource};
+use super::kit::{self, FromParams, Resource};
+use super::params::{metadata_patch, new_metadata};
+use crate::app::catalog::{self, catalog_object, patch_fields, patch_metadata, Patch};
 use crate::http::AppState;
 use crate::ids;
 use crate::webhooks::endpoint::{WebhookEndpoint, KIND};
@@ -18,20 +19,22 @@ use crate::webhooks::url_policy;
 use axum::extract::{Path, State};
 use axum::routing::get;
 use axum::{Extension, Json, Router};
-use checkout_store::Index;
+use checkout_domain::metadata::MetadataPatch;
+use checkout_domain::DomainResult;
 use serde_json::{json, Value};
 
 /// Routes of this resource.
 pub fn router() -> Router<AppState> {
+    type T = WebhookEndpoint;
     Router::new()
         .route(
             "/v1/webhook_endpoints",
-            get(list_endpoints).post(create_endpoint),
+            get(kit::list_objects::<T>).post(kit::create_object::<T>),
         )
         .route(
             "/v1/webhook_endpoints/{id}",
-            get(retrieve_endpoint)
-                .post(update_endpoint)
+            get(kit::retrieve_object::<T>)
+                .post(kit::update_object::<T>)
                 .delete(delete_endpoint),
         )
 }
@@ -101,98 +104,92 @@ fn enabled_events(p: &mut Params, required: bool) -> StripeResult<Option<Vec<Str
     Ok(events)
 }
 
-async fn create_endpoint(
-    State(state): State<AppState>,
-    Extension(ctx): Extension<Ctx>,
-    StripeParams(mut p): StripeParams,
-) -> StripeResult<Json<Value>> {
-    Expand::read(&mut p, &[])?;
-    let endpoint = WebhookEndpoint {
-        id: ids::object_id("we"),
-        livemode: ctx.scope.livemode,
-        created: ctx.now,
-        url: url(&mut p, true)?.unwrap_or_default(),
-        enabled_events: enabled_events(&mut p, true)?.unwrap_or_default(),
-        description: p.string("description", 5000)?,
-        metadata: new_metadata(&mut p, "metadata")?,
-        disabled: false,
-        api_version: p.string("api_version", 5000)?,
-        secret: format!("whsec_{}", ids::random(32)),
-    };
-    if p.has("connect") {
-        return Err(super::session_params::unsupported("connect"));
+catalog_object!(WebhookEndpoint {
+    kind: KIND,
+    object: "webhook_endpoint",
+    events: false,
+    render: |e: &WebhookEndpoint| e.render(false)
+});
+
+/// Create parameters: the endpoint itself, with a new secret.
+impl FromParams for WebhookEndpoint {
+    fn from_params(p: &mut Params, ctx: &Ctx) -> StripeResult<Self> {
+        let endpoint = WebhookEndpoint {
+            id: ids::object_id("we"),
+            livemode: ctx.scope.livemode,
+            created: ctx.now,
+            url: url(p, true)?.unwrap_or_default(),
+            enabled_events: enabled_events(p, true)?.unwrap_or_default(),
+            description: p.string("description", 5000)?,
+            metadata: new_metadata(p, "metadata")?,
+            disabled: false,
+            api_version: p.string("api_version", 5000)?,
+            secret: format!("whsec_{}", ids::random(32)),
+        };
+        if p.has("connect") {
+            return Err(super::session_params::unsupported("connect"));
+        }
+        Ok(endpoint)
     }
-    p.finish()?;
-    allowed_url(&state, &ctx, Some(&endpoint.url))?;
-    resource::insert(
-        &state,
-        &ctx,
-        KIND,
-        (&endpoint.id, endpoint.created),
-        &endpoint,
-        Index::default(),
-        vec![],
-    )
-    .await?;
-    Ok(Json(endpoint.render(true)))
 }
 
-async fn retrieve_endpoint(
-    State(state): State<AppState>,
-    Extension(ctx): Extension<Ctx>,
-    Path(id): Path<String>,
-    StripeParams(mut p): StripeParams,
-) -> StripeResult<Json<Value>> {
-    Expand::read(&mut p, &[])?;
-    p.finish()?;
-    let endpoint: WebhookEndpoint =
-        resource::load(&state, &ctx, KIND, "webhook_endpoint", &id, None).await?;
-    Ok(Json(endpoint.render(false)))
+/// Update parameters, each typed as the field it sets.
+pub struct WebhookEndpointPatch {
+    url: Option<String>,
+    enabled_events: Option<Vec<String>>,
+    description: Option<Option<String>>,
+    metadata: Option<MetadataPatch>,
+    disabled: Option<bool>,
 }
 
-async fn update_endpoint(
-    State(state): State<AppState>,
-    Extension(ctx): Extension<Ctx>,
-    Path(id): Path<String>,
-    StripeParams(mut p): StripeParams,
-) -> StripeResult<Json<Value>> {
-    Expand::read(&mut p, &[])?;
-    let new_url = url(&mut p, false)?;
-    let events = enabled_events(&mut p, false)?;
-    let description = p.emptyable_string("description", 5000)?;
-    let metadata = super::params::metadata_patch(&mut p, "metadata")?;
-    let disabled = p.bool("disabled")?;
-    p.finish()?;
-    allowed_url(&state, &ctx, new_url.as_deref())?;
-    let endpoint = resource::modify(
-        &state,
-        &ctx,
-        KIND,
-        "webhook_endpoint",
-        &id,
-        |mut e: WebhookEndpoint| {
-            if let Some(v) = &new_url {
-                e.url = v.clone();
-            }
-            if let Some(v) = &events {
-                e.enabled_events = v.clone();
-            }
-            if let Some(v) = &description {
-                e.description = v.clone();
-            }
-            if let Some(patch) = &metadata {
-                e.metadata = checkout_domain::metadata::apply("metadata", &e.metadata, patch)?;
-            }
-            if let Some(v) = disabled {
-                e.disabled = v;
-            }
-            Ok(resource::Modified::new(e, Index::default(), vec![]))
-        },
-    )
-    .await?;
-    Ok(Json(endpoint.render(false)))
+impl FromParams for WebhookEndpointPatch {
+    fn from_params(p: &mut Params, _: &Ctx) -> StripeResult<Self> {
+        Ok(Self {
+            url: url(p, false)?,
+            enabled_events: enabled_events(p, false)?,
+            description: p.emptyable_string("description", 5000)?,
+            metadata: metadata_patch(p, "metadata")?,
+            disabled: p.bool("disabled")?,
+        })
+    }
 }
 
+impl Patch<WebhookEndpoint> for WebhookEndpointPatch {
+    fn apply(&self, e: &mut WebhookEndpoint, _: i64) -> DomainResult<()> {
+        patch_fields!(e, self; url, enabled_events, description, disabled);
+        patch_metadata(&mut e.metadata, &self.metadata)
+    }
+}
+
+#[async_trait::async_trait]
+impl Resource for WebhookEndpoint {
+    const PATH: &'static str = "/v1/webhook_endpoints";
+    const LIST_CREATED: bool = false;
+    type In = WebhookEndpoint;
+    type Patch = WebhookEndpointPatch;
+    type Filter = ();
+
+    async fn build(state: &AppState, ctx: &Ctx, e: WebhookEndpoint) -> StripeResult<Self> {
+        allowed_url(state, ctx, Some(&e.url))?;
+        Ok(e)
+    }
+
+    async fn check(
+        state: &AppState,
+        ctx: &Ctx,
+        _: &str,
+        patch: &WebhookEndpointPatch,
+    ) -> StripeResult<()> {
+        allowed_url(state, ctx, patch.url.as_deref())
+    }
+
+    /// The only response that carries the secret.
+    async fn respond_created(&self, _: &AppState, _: &Ctx, _: &Expand) -> StripeResult<Value> {
+        Ok(WebhookEndpoint::render(self, true))
+    }
+}
+
+/// `DELETE /v1/webhook_endpoints/{id}`.
 async fn delete_endpoint(
     State(state): State<AppState>,
     Extension(ctx): Extension<Ctx>,
@@ -200,28 +197,8 @@ async fn delete_endpoint(
     StripeParams(p): StripeParams,
 ) -> StripeResult<Json<Value>> {
     p.finish()?;
-    if state.store.delete(&ctx.scope, KIND, &id).await? {
-        Ok(Json(
-            json!({ "id": id, "object": "webhook_endpoint", "deleted": true }),
-        ))
-    } else {
-        Err(StripeError::no_such("webhook_endpoint", &id, None))
-    }
-}
-
-async fn list_endpoints(
-    State(state): State<AppState>,
-    Extension(ctx): Extension<Ctx>,
-    StripeParams(mut p): StripeParams,
-) -> StripeResult<Json<Value>> {
-    Expand::read(&mut p, &[])?;
-    let query = list::query(&mut p, KIND, false)?;
-    p.finish()?;
-    let (items, has_more) =
-        resource::list_indexed::<WebhookEndpoint>(&state, &ctx, query, "webhook_endpoint").await?;
-    Ok(Json(list::envelope(
-        items.iter().map(|e| e.render(false)).collect(),
-        has_more,
-        "/v1/webhook_endpoints",
-    )))
+    catalog::delete::<WebhookEndpoint>(&*state.store, &ctx, &id).await?;
+    Ok(Json(
+        json!({ "id": id, "object": "webhook_endpoint", "deleted": true }),
+    ))
 }
