@@ -150,7 +150,7 @@ pub struct Options {
 
     /// SQLite: MiB of recently read or written objects kept in memory, so
     /// that reading or updating a hot session skips SQLite (0 turns it off).
-    /// The cache answers only while no other node shares the file.
+    /// Valid because one checkoutd at a time serves a SQLite file.
     #[arg(
         long,
         env = "CHECKOUTD_DB_CACHE_MIB",

@@ -59,8 +59,7 @@ fn push_base62(out: &mut String, mut n: u64) {
 /// Stripe's: 6 random ones drawn once per process, then a counter of 8
 /// digits (62⁸ ≈ 2·10¹⁴ before it wraps). A request id only has to tell
 /// requests apart, in logs and support questions; it is no secret, so it
-/// needs no fresh randomness, which cost 7 % of a retrieve's instructions
-/// (callgrind) when all 14 characters came from the CSPRNG.
+/// needs no fresh randomness per request.
 pub fn request_id() -> String {
     static NODE: LazyLock<String> = LazyLock::new(|| random(6));
     static NEXT: AtomicU64 = AtomicU64::new(0);

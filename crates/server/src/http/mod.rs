@@ -74,12 +74,8 @@ async fn front_door(State(state): State<AppState>, req: Request, next: Next) -> 
 /// that hangs up drops the connection's future; without this, that would
 /// cancel a handler between its steps: between a PostgreSQL transaction's
 /// statements, or between a write and the bookkeeping of its idempotency
-/// key (found by the benchmark, when a cancelled `BEGIN IMMEDIATE` could
-/// leave the old SQLite driver's writer inside a transaction nobody owned).
-/// Reads (`GET`, `HEAD`) change nothing, so cancelling them is harmless and
-/// they skip the task hand-off. (Running writes in the connection's task
-/// instead was also slower: 12,450–14,081 metadata updates/s at c16 against
-/// 15,118–15,848 with the hand-off, in one interleaved run.)
+/// key. Reads (`GET`, `HEAD`) change nothing, so cancelling them is
+/// harmless and they skip the task hand-off.
 async fn run_to_completion(req: Request, next: Next) -> Response {
     if matches!(*req.method(), Method::GET | Method::HEAD) {
         return next.run(req).await;

@@ -390,8 +390,7 @@ impl Params {
     /// A nested object; `""` reads as `Some(None)` (unset).
     pub fn object(&mut self, key: &str) -> Result<Option<Option<Params>>, StripeError> {
         // The path is formatted only when used: most fields asked for are
-        // absent, and `format!` per field was a tenth of a line-item
-        // update's instructions (callgrind).
+        // absent.
         match self.take(key) {
             None => Ok(None),
             Some(Value::Str(s)) if s.is_empty() => Ok(Some(None)),
