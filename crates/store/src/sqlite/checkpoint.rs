@@ -36,7 +36,6 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{mpsc, Arc, Mutex};
 use std::time::{Duration, Instant};
-use tokio::sync::oneshot;
 
 /// How often the thread checkpoints the WAL.
 const EVERY: Duration = Duration::from_millis(50);
@@ -56,7 +55,7 @@ const RESTART_WAIT: Duration = Duration::from_secs(2);
 
 /// The writer's line to the checkpoint thread; dropping it stops the thread.
 pub(super) struct Checkpointer {
-    requests: mpsc::Sender<oneshot::Sender<()>>,
+    requests: mpsc::Sender<mpsc::SyncSender<()>>,
     /// Frames in the WAL at the last PASSIVE checkpoint (the thread's
     /// count; the writer zeroes it once it asked for a RESTART).
     frames: Arc<AtomicI64>,
@@ -76,15 +75,15 @@ impl Checkpointer {
     }
 
     /// Called after each commit, between two transactions: if the WAL
-    /// reached [`RESTART_CAP`], wait for a RESTART (other writes wait,
-    /// parked).
-    pub(super) async fn after_commit(&self) {
+    /// reached [`RESTART_CAP`], wait for a RESTART (on the writer thread:
+    /// other writes wait in its queue).
+    pub(super) fn after_commit(&self) {
         if self.frames.load(Ordering::Relaxed) < RESTART_CAP {
             return;
         }
-        let (reply, done) = oneshot::channel();
+        let (reply, done) = mpsc::sync_channel(1);
         if self.requests.send(reply).is_ok() {
-            let _ = tokio::time::timeout(RESTART_WAIT, done).await;
+            let _ = done.recv_timeout(RESTART_WAIT);
         }
         // Whether or not it succeeded: the next PASSIVE counts again.
         self.frames.store(0, Ordering::Relaxed);
@@ -93,7 +92,7 @@ impl Checkpointer {
 
 /// The thread: checkpoint every [`EVERY`], restart when asked, until the
 /// [`Checkpointer`] is dropped.
-fn run(path: PathBuf, requests: mpsc::Receiver<oneshot::Sender<()>>, frames: Arc<AtomicI64>) {
+fn run(path: PathBuf, requests: mpsc::Receiver<mpsc::SyncSender<()>>, frames: Arc<AtomicI64>) {
     let mut conn = None;
     let mut db = None;
     loop {

@@ -9,7 +9,6 @@
 //! other write claims the same events in between.
 
 use super::objects::{cursor_seq, Built};
-use super::writer::Undo;
 use super::SqliteStore;
 use crate::model::*;
 use crate::{EventStore, StoreResult};
@@ -102,41 +101,48 @@ impl EventStore for SqliteStore {
         now_ms: i64,
         matches: &EndpointMatcher<'_>,
     ) -> StoreResult<usize> {
-        let turn = self.writer.turn().await?;
+        // Read, planned here (`matches` stays on this thread), then
+        // written; an event another fan-out took meanwhile is skipped.
         let kind = endpoint_kind.to_owned();
-        let (turn, found) = turn.run(move |w| unfanned(w.conn(), &kind, limit)).await?;
+        let (events, endpoints) = self.read(move |conn| unfanned(conn, &kind, limit)).await?;
+        if events.is_empty() {
+            return Ok(0);
+        }
         // Each event with the endpoints that want it.
-        let plan = found.map(|(events, endpoints)| {
-            events
-                .into_iter()
-                .map(|(id, account, livemode, event_type, created)| {
-                    let wanted: Vec<String> = endpoints
-                        .get(&(account.clone(), livemode))
-                        .map(Vec::as_slice)
-                        .unwrap_or_default()
-                        .iter()
-                        .filter(|(_, data)| matches(&event_type, created, data))
-                        .map(|(endpoint_id, _)| endpoint_id.clone())
-                        .collect();
-                    (id, account, livemode, wanted)
-                })
-                .collect::<Vec<_>>()
-        });
-        turn.finish(&self.writer, Undo::Savepoint, move |tx| {
-            let plan = plan?;
-            let mut deliver = tx.prepare_cached(
-                "INSERT INTO webhook_deliveries (event_id, endpoint_id, account_id, livemode, state, attempts, next_attempt_at, locked_until) \
-                 VALUES (?1, ?2, ?3, ?4, 'pending', 0, ?5, 0) ON CONFLICT DO NOTHING",
-            )?;
+        let plan: Vec<_> = events
+            .into_iter()
+            .map(|(id, account, livemode, event_type, created)| {
+                let wanted: Vec<String> = endpoints
+                    .get(&(account.clone(), livemode))
+                    .map(Vec::as_slice)
+                    .unwrap_or_default()
+                    .iter()
+                    .filter(|(_, data)| matches(&event_type, created, data))
+                    .map(|(endpoint_id, _)| endpoint_id.clone())
+                    .collect();
+                (id, account, livemode, wanted)
+            })
+            .collect();
+        self.write(move |tx| {
+            let mut fanned = 0;
             for (id, account, livemode, wanted) in &plan {
+                let pending = i64::try_from(wanted.len()).unwrap_or(i64::MAX);
+                let taken = tx
+                    .prepare_cached("UPDATE events SET fanned_out = 1, pending_webhooks = ?1 WHERE id = ?2 AND fanned_out = 0")?
+                    .execute(params![pending, id])?;
+                if taken == 0 {
+                    continue;
+                }
+                fanned += 1;
+                let mut deliver = tx.prepare_cached(
+                    "INSERT INTO webhook_deliveries (event_id, endpoint_id, account_id, livemode, state, attempts, next_attempt_at, locked_until) \
+                     VALUES (?1, ?2, ?3, ?4, 'pending', 0, ?5, 0) ON CONFLICT DO NOTHING",
+                )?;
                 for endpoint_id in wanted {
                     deliver.execute(params![id, endpoint_id, account, livemode, now_ms])?;
                 }
-                let pending = i64::try_from(wanted.len()).unwrap_or(i64::MAX);
-                tx.prepare_cached("UPDATE events SET fanned_out = 1, pending_webhooks = ?1 WHERE id = ?2")?
-                    .execute(params![pending, id])?;
             }
-            Ok(plan.len())
+            Ok(fanned)
         })
         .await
     }

@@ -4,17 +4,19 @@
 //! SQLite answers a primary-key read in microseconds, so the cost of a call
 //! is whatever surrounds it. Statements therefore run through `rusqlite`
 //! with cached prepared statements, not through an async driver's
-//! connection thread. They run on tokio's blocking pool, never on the
-//! runtime's worker threads, so a long list or a slow disk does not stall
-//! other requests. Each write's statements run as one synchronous step in a
-//! savepoint, so a write is never left half-done by a cancelled future.
+//! connection thread. Reads run on tokio's blocking pool and writes on the
+//! writer's thread, never on the runtime's worker threads, so a long list
+//! or a slow disk does not stall other requests. Each write's statements run as one synchronous step in a
+//! savepoint on the writer's own thread, so a write is never left
+//! half-done by a cancelled future.
 //!
 //! - **One process** ([`lock`]): a store on a file holds an exclusive lock
 //!   on a file beside it for as long as it lives, and a second store (in
 //!   this process or another) refuses to open. Several nodes need
 //!   PostgreSQL. Being alone makes the object cache exact.
-//! - **Writes** take the one writer connection in turn ([`writer`]): group
-//!   commit, savepoints, and the transaction view a write sees.
+//! - **Writes** are jobs for the one writer connection's thread
+//!   ([`writer`]): group commit, savepoints, and the transaction view a
+//!   write sees.
 //! - **Reads** take an idle read-only connection from a small stack
 //!   ([`connection`]) and run concurrently with the writer under WAL.
 //! - **Checkpoints** run on a background thread instead of inside whichever
@@ -63,6 +65,9 @@ pub struct SqliteStore {
     readers: Option<Arc<Readers>>,
     /// Committed objects.
     cache: Arc<ObjectCache>,
+    /// Taken by an update that lost several races for one object, so that
+    /// such updates retry one at a time instead of starving each other.
+    contended: tokio::sync::Mutex<()>,
 }
 
 /// The file a `sqlite:` URL names, or `None` for an in-memory database.
@@ -90,9 +95,10 @@ impl SqliteStore {
             // a batch before its commit: no group commit.
             let writer = Writer::new(conn, cache.clone(), false);
             return Ok(Self {
-                writer: WriterQueue::new(writer, options.acquire_timeout),
+                writer: WriterQueue::new(writer, options.acquire_timeout)?,
                 readers: None,
                 cache,
+                contended: Default::default(),
             });
         };
         let opened = {
@@ -113,12 +119,13 @@ impl SqliteStore {
             .await?
         };
         Ok(Self {
-            writer: WriterQueue::new(opened, options.acquire_timeout),
+            writer: WriterQueue::new(opened, options.acquire_timeout)?,
             readers: Some(Arc::new(Readers::new(
                 path,
                 usize::try_from(options.max_connections.max(1)).unwrap_or(16),
             ))),
             cache,
+            contended: Default::default(),
         })
     }
 
@@ -132,10 +139,7 @@ impl SqliteStore {
                 let readers = readers.clone();
                 blocking(move || readers.with(f)).await
             }
-            None => {
-                let turn = self.writer.lock().await?;
-                turn.run(move |w| f(w.conn())).await?.1
-            }
+            None => self.writer.read(f).await,
         }
     }
 

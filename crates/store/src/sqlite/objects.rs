@@ -1,6 +1,6 @@
 //! [`ObjectStore`] on SQLite: objects as JSON rows with their filter
-//! columns, read through the object cache, and updates whose change is
-//! worked out before they take the writer ([`SqliteStore::early`]).
+//! columns, read through the object cache, and optimistic updates whose
+//! change is worked out before the writer ([`ObjectStore::update`]).
 //!
 //! The row helpers here ([`load`], [`insert_plain`], [`insert_events`]) are
 //! shared with the event store, which writes events in the same
@@ -17,9 +17,9 @@ use rusqlite::types::Value;
 use rusqlite::{params, params_from_iter, Connection, OptionalExtension, Row};
 use std::sync::Arc;
 
-/// An update's change worked out before the writer, and the object it
-/// started from ([`SqliteStore::early`]).
-type Early = (Arc<Cached>, Change);
+/// Races an update may lose before it queues behind the other contended
+/// updates ([`SqliteStore::contended`]).
+const FREE_TRIES: u32 = 3;
 
 /// A statement built with `?` placeholders, for the dynamic list queries.
 #[derive(Default)]
@@ -221,29 +221,6 @@ impl SqliteStore {
         }
         Ok(found)
     }
-
-    /// An update's change, worked out before it takes the writer.
-    ///
-    /// Decoding the object, changing it and encoding it again (`f`) is most
-    /// of an update's work and needs no lock, so `f` runs here first, on
-    /// the committed object (cached, or else read), in parallel with
-    /// other writes. Under the writer the update then only checks that the
-    /// object is still at that version and stores the result. If another
-    /// write changed it meanwhile, or `f` refused this state, `f` runs again
-    /// under the writer on what is current there: `f` may run twice (as on
-    /// PostgreSQL, which retries), and only its last result is stored.
-    async fn early(
-        &self,
-        scope: &Scope,
-        kind: &str,
-        id: &str,
-        f: &mut Mutator<'_>,
-    ) -> StoreResult<Option<Early>> {
-        Ok(match self.object(id).await? {
-            Some(seen) if seen.is(scope, kind) => f(&seen.record).ok().map(|change| (seen, change)),
-            _ => None,
-        })
-    }
 }
 
 #[async_trait]
@@ -316,6 +293,14 @@ impl ObjectStore for SqliteStore {
         .await
     }
 
+    /// Optimistic, as on PostgreSQL: `f` works out the change from the
+    /// committed object (cached, or else read) in parallel with other
+    /// writes, and the writer only checks that the object is still at that
+    /// version and stores the change. If another write came first, `f`
+    /// runs again on the new state: `f` may run more than once, and only
+    /// its last result is stored. After [`FREE_TRIES`] lost races an update
+    /// queues behind the other contended ones ([`SqliteStore::contended`]),
+    /// so a hot object's updates all get their turn.
     async fn update(
         &self,
         scope: &Scope,
@@ -323,33 +308,38 @@ impl ObjectStore for SqliteStore {
         id: &str,
         f: &mut Mutator<'_>,
     ) -> StoreResult<Record> {
-        let early = self.early(scope, kind, id, f).await?;
-        // The turn is kept from the look at the current object to the
-        // store of its change, so nothing changes it in between.
-        let (turn, current) = self.writer.turn().await?.object(id.to_owned()).await?;
-        let decided = current
-            .filter(|c| c.is(scope, kind))
-            .ok_or(StoreError::NotFound)
-            .and_then(|current| {
-                let change = match early {
-                    Some((seen, change))
-                        if seen.seq == current.seq
-                            && seen.record.version == current.record.version =>
-                    {
-                        change
+        let (mut tries, mut queued) = (0, None);
+        loop {
+            tries += 1;
+            if tries > FREE_TRIES && queued.is_none() {
+                queued = Some(self.contended.lock().await);
+            }
+            let current = self
+                .object(id)
+                .await?
+                .filter(|c| c.is(scope, kind))
+                .ok_or(StoreError::NotFound)?;
+            let change = f(&current.record)?;
+            let (scope, kind) = (scope.clone(), kind.to_owned());
+            let stored = self
+                .writer
+                .write(Undo::Statement, move |tx| {
+                    match tx.object(&current.record.id)? {
+                        Some(now)
+                            if now.seq == current.seq
+                                && now.record.version == current.record.version =>
+                        {
+                            update_in(tx, &scope, &kind, &now, change).map(Some)
+                        }
+                        Some(_) => Ok(None),
+                        None => Err(StoreError::NotFound),
                     }
-                    _ => f(&current.record)?,
-                };
-                Ok((current, change))
-            });
-        let (scope, kind) = (scope.clone(), kind.to_owned());
-        // Through the writer even when refused, so a batch left to this
-        // write is committed now.
-        turn.finish(&self.writer, Undo::Statement, move |tx| {
-            let (current, change) = decided?;
-            update_in(tx, &scope, &kind, &current, change)
-        })
-        .await
+                })
+                .await?;
+            if let Some(record) = stored {
+                return Ok(record);
+            }
+        }
     }
 
     async fn due(&self, kind: &str, real_now: i64, limit: i64) -> StoreResult<Vec<Due>> {

@@ -1,5 +1,5 @@
-//! Tests of the SQLite store as a whole: group commit, updates and their
-//! early change, and the one-process lock.
+//! Tests of the SQLite store as a whole: group commit, optimistic updates
+//! and their races, and the one-process lock.
 
 use super::*;
 use crate::model::*;
@@ -183,9 +183,8 @@ async fn an_update_whose_insert_fails_changes_nothing() {
     assert_eq!(bump(&store, &scope, "a").await.data, "{\"n\":2}");
 }
 
-/// Updates worked out before the writer ([`SqliteStore::early`]) and
-/// raced by others are redone on the current state: many concurrent
-/// increments of one object lose none.
+/// Optimistic updates raced by others are redone on the current state:
+/// many concurrent increments of one object lose none.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn concurrent_updates_of_one_object_lose_none() {
     let (_dir, _, store, scope) = migrated().await;
@@ -214,7 +213,7 @@ async fn concurrent_updates_of_one_object_lose_none() {
     let got = store.get(&scope, "thing", "t_1").await.unwrap().unwrap();
     assert_eq!(got.data, "{\"n\":640}");
     assert_eq!(got.version, 641);
-    // Some early changes were raced and redone: the test saw the race.
+    // Some changes were raced and redone: the test saw the race.
     assert!(calls.load(Ordering::SeqCst) > 640);
 }
 

@@ -1,30 +1,26 @@
-//! The one writer connection: whose turn it is, group commit, savepoints,
-//! and the view of the database a write works on ([`Tx`]).
+//! The one writer connection, on a thread of its own: group commit,
+//! savepoints, and the view of the database a write works on ([`Tx`]).
 //!
-//! SQLite allows one writer at a time, so writes take the writer in turn
-//! behind an async mutex: a waiting write parks instead of holding a
-//! thread. The turn is an owned guard that travels with each synchronous
-//! step to tokio's blocking pool ([`Turn::run`]) and comes back, so the
-//! statements and the `COMMIT` never run on the runtime's threads, and a
-//! future cancelled mid-step still frees the writer only once the step
-//! ended. This is simpler than a dedicated writer thread: an update can
-//! keep the turn across a look at the current object, its closure (which
-//! borrows the caller's state and so cannot be sent to another thread),
-//! and the step that stores the result.
+//! SQLite allows one writer at a time. Writes are jobs sent to the writer
+//! thread over a channel, so no statement or `COMMIT` runs on the
+//! runtime's threads and a waiting write holds no thread. A job is one
+//! synchronous step, so a write is never left half-done by a cancelled
+//! future: once sent, it runs to its end.
 //!
-//! Group commit: a write runs in a savepoint of the writer's open
-//! transaction (an error or a panic in it rolls back its savepoint only).
-//! If other writes are already queued for the turn, the commit is left to
-//! them and the write waits for it; the last write of a burst (or the
-//! [`MAX_BATCH`]th) commits for everyone. One commit then appends the pages
-//! a burst shares (the right edge of the list and status indexes, the
-//! table's last leaf) to the WAL once instead of once per write. Nothing is
-//! acknowledged before its `COMMIT` returned; a failed `COMMIT` fails every
-//! write of its batch.
+//! Group commit: the thread runs each job in a savepoint of its open
+//! transaction (an error or a panic in it rolls back its savepoint only),
+//! then the jobs already queued behind it, up to [`MAX_BATCH`], and
+//! commits them all at once. One commit then appends the pages a burst
+//! shares (the right edge of the list and status indexes, the table's last
+//! leaf) to the WAL once instead of once per write, and the thread goes
+//! from job to job without sleeping in between. Nothing is acknowledged
+//! before its `COMMIT` returned; a failed `COMMIT` fails every write of
+//! its batch.
 //!
 //! The writer waits for a write lock held by another program (not a
-//! checkoutd: see [`super::lock`]) in SQLite's busy handler, on the
-//! blocking thread, up to the acquire timeout (then 503).
+//! checkoutd: see [`super::lock`]) in SQLite's busy handler, up to the
+//! acquire timeout; a job that waited in the queue longer than that
+//! answers 503 without running.
 
 use super::cache::{Cached, ObjectCache, Op};
 use super::checkpoint::Checkpointer;
@@ -32,16 +28,15 @@ use super::lock::ProcessLock;
 use super::objects::load;
 use crate::{StoreError, StoreResult};
 use rusqlite::Connection;
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Arc;
-use std::time::Duration;
-use tokio::sync::{oneshot, Mutex, OwnedMutexGuard};
+use std::any::Any;
+use std::panic::{catch_unwind, resume_unwind, AssertUnwindSafe};
+use std::sync::{mpsc, Arc};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+use tokio::sync::oneshot;
 
 /// Writes of one group commit at most.
 const MAX_BATCH: usize = 32;
-/// How long a write whose commit was left to a queued one waits before
-/// committing itself (only if that one disappeared).
-const FLUSH_AFTER: Duration = Duration::from_millis(50);
 
 /// How a failed write's changes are undone inside the group transaction.
 #[derive(Clone, Copy)]
@@ -55,21 +50,18 @@ pub(super) enum Undo {
     Statement,
 }
 
-/// The writer connection and its open group transaction.
+/// The writer connection and its open group transaction, owned by the
+/// writer thread.
 pub(super) struct Writer {
     conn: Connection,
     /// Whether `BEGIN IMMEDIATE` ran and no `COMMIT` yet.
     open: bool,
-    /// Writes done in the open transaction, waiting for its commit.
-    batch: Vec<oneshot::Sender<Result<(), String>>>,
     /// What the open transaction changed, for the cache once committed.
     pending: Vec<Op>,
     cache: Arc<ObjectCache>,
     /// Group commit on (off for an in-memory database, whose readers share
     /// the writer's connection and must not see uncommitted changes).
     batching: bool,
-    /// Writes waiting for their turn (the [`WriterQueue`]'s count).
-    queued: Arc<AtomicUsize>,
     /// `None` for an in-memory database (no WAL).
     pub(super) checkpointer: Option<Arc<Checkpointer>>,
     /// The file's one-process lock, released when the writer goes, after
@@ -77,98 +69,93 @@ pub(super) struct Writer {
     pub(super) lock: Option<ProcessLock>,
 }
 
-/// The result of one write's synchronous step, and what is left to do.
-enum Then {
-    /// Nothing to wait for: the write failed before or was left to others.
-    Done,
-    /// The step committed the batch, with this outcome.
-    Committed(StoreResult<()>),
-    /// A queued write commits; its outcome arrives here.
-    Wait(oneshot::Receiver<Result<(), String>>),
-}
+/// What a job leaves to do once its batch's `COMMIT` ended: tell its
+/// caller. `None` when it told them already (it failed, or only read).
+type Tell = Option<Box<dyn FnOnce(&Result<(), String>) + Send>>;
+/// One job for the writer thread.
+type Job = Box<dyn FnOnce(&mut Writer) -> Tell + Send>;
+/// A job's outcome, or the panic it raised (raised again in the caller).
+type Outcome<R> = Result<StoreResult<R>, Box<dyn Any + Send>>;
 
 impl Writer {
     pub(super) fn new(conn: Connection, cache: Arc<ObjectCache>, batching: bool) -> Self {
         Self {
             conn,
             open: false,
-            batch: Vec::new(),
             pending: Vec::new(),
             cache,
             batching,
-            queued: Arc::new(AtomicUsize::new(0)),
             checkpointer: None,
             lock: None,
         }
     }
 
-    pub(super) fn conn(&self) -> &Connection {
-        &self.conn
+    /// The thread: run each job and those queued behind it, commit, tell
+    /// them, until every sender is gone.
+    fn run(mut self, jobs: mpsc::Receiver<Job>) {
+        while let Ok(first) = jobs.recv() {
+            let mut told = Vec::new();
+            let mut next = Some(first);
+            while let Some(job) = next.take() {
+                told.extend(job(&mut self));
+                if self.open && self.batching && told.len() < MAX_BATCH {
+                    next = jobs.try_recv().ok();
+                }
+            }
+            if !self.open {
+                continue;
+            }
+            let committed = self.commit();
+            for tell in told {
+                tell(&committed);
+            }
+            if committed.is_ok() {
+                if let Some(c) = &self.checkpointer {
+                    c.after_commit();
+                }
+            }
+        }
     }
 
-    /// One write: `f` in the group transaction (opened if need be), then
-    /// commit now or leave the commit to a queued write.
+    /// `f` in the group transaction (opened if need be) and, with
+    /// [`Undo::Savepoint`], in a savepoint of its own.
     fn step<R>(
         &mut self,
         undo: Undo,
         f: impl FnOnce(&mut Tx<'_>) -> StoreResult<R>,
-    ) -> (StoreResult<R>, Then) {
+    ) -> StoreResult<R> {
         if !self.open {
-            if let Err(e) = exec_cached(&self.conn, "BEGIN IMMEDIATE") {
-                return (Err(e.into()), Then::Done);
-            }
+            exec_cached(&self.conn, "BEGIN IMMEDIATE")?;
             self.open = true;
         }
-        let out = (|| {
-            let Writer {
-                conn,
-                pending,
-                cache,
-                ..
-            } = &mut *self;
-            let savepoint = match undo {
-                Undo::Savepoint => Some(Savepoint::begin(conn)?),
-                Undo::Statement => None,
-            };
-            let mut tx = Tx {
-                conn,
-                cache,
-                batch: pending,
-                ops: Vec::new(),
-            };
-            let out = f(&mut tx);
-            let ops = tx.ops;
-            if out.is_ok() {
-                if let Some(savepoint) = savepoint {
-                    savepoint.release()?;
-                }
-                pending.extend(ops);
-            }
-            Ok(out)
-        })();
-        let out = match out {
-            Ok(out) => out,
-            // The savepoint itself failed: the transaction stays open.
-            Err(e) => return (Err(e), Then::Done),
+        let Writer {
+            conn,
+            pending,
+            cache,
+            ..
+        } = &mut *self;
+        let savepoint = match undo {
+            Undo::Savepoint => Some(Savepoint::begin(conn)?),
+            Undo::Statement => None,
         };
-        let later =
-            self.batching && self.queued.load(Ordering::SeqCst) > 0 && self.batch.len() < MAX_BATCH;
-        if later {
-            if out.is_err() {
-                // Nothing of ours to commit; a queued write commits the others'.
-                return (out, Then::Done);
-            }
-            let (done, committed) = oneshot::channel();
-            self.batch.push(done);
-            return (out, Then::Wait(committed));
+        let mut tx = Tx {
+            conn,
+            cache,
+            batch: pending,
+            ops: Vec::new(),
+        };
+        let out = f(&mut tx)?;
+        let ops = tx.ops;
+        if let Some(savepoint) = savepoint {
+            savepoint.release()?;
         }
-        let committed = self.commit();
-        (out, Then::Committed(committed))
+        pending.extend(ops);
+        Ok(out)
     }
 
-    /// `COMMIT` the open transaction (rolling it back if that fails) and
-    /// tell every write of the batch how it ended.
-    fn commit(&mut self) -> StoreResult<()> {
+    /// `COMMIT` the open transaction (rolling it back if that fails); the
+    /// outcome for every write of the batch.
+    fn commit(&mut self) -> Result<(), String> {
         let result = exec_cached(&self.conn, "COMMIT");
         if result.is_err() && !self.conn.is_autocommit() {
             if let Err(e) = self.conn.execute_batch("ROLLBACK") {
@@ -183,47 +170,31 @@ impl Writer {
             // Rolled back: what the cache holds is still what is committed.
             self.pending.clear();
         }
-        let told = result.as_ref().map(|_| ()).map_err(ToString::to_string);
-        for waiting in self.batch.drain(..) {
-            let _ = waiting.send(told.clone());
-        }
-        Ok(result?)
+        result.map_err(|e| e.to_string())
     }
 }
 
-/// The writer and the count of writes waiting for it.
+/// The line to the writer thread.
 pub(super) struct WriterQueue {
-    writer: Arc<Mutex<Writer>>,
-    queued: Arc<AtomicUsize>,
-    /// How long a write waits for its turn before a 503.
+    jobs: Option<mpsc::Sender<Job>>,
+    thread: Option<JoinHandle<()>>,
+    /// How long a write may wait for the writer before a 503.
     acquire_timeout: Duration,
 }
 
 impl WriterQueue {
-    pub(super) fn new(writer: Writer, acquire_timeout: Duration) -> Self {
-        let queued = writer.queued.clone();
-        Self {
-            writer: Arc::new(Mutex::new(writer)),
-            queued,
+    /// Start the writer thread.
+    pub(super) fn new(writer: Writer, acquire_timeout: Duration) -> StoreResult<Self> {
+        let (jobs, received) = mpsc::channel();
+        let thread = std::thread::Builder::new()
+            .name("sqlite-writer".into())
+            .spawn(move || writer.run(received))
+            .map_err(|e| StoreError::Config(format!("cannot start the SQLite writer: {e}")))?;
+        Ok(Self {
+            jobs: Some(jobs),
+            thread: Some(thread),
             acquire_timeout,
-        }
-    }
-
-    /// Wait for the writer, parked, counted as queued meanwhile (so the
-    /// write before leaves its commit to this one).
-    pub(super) async fn turn(&self) -> StoreResult<Turn> {
-        self.queued.fetch_add(1, Ordering::SeqCst);
-        let turn = self.lock().await;
-        self.queued.fetch_sub(1, Ordering::SeqCst);
-        turn
-    }
-
-    /// Wait for the writer without being counted as a write.
-    pub(super) async fn lock(&self) -> StoreResult<Turn> {
-        tokio::time::timeout(self.acquire_timeout, self.writer.clone().lock_owned())
-            .await
-            .map(Turn)
-            .map_err(|_| StoreError::Unavailable("timed out waiting for the SQLite writer".into()))
+        })
     }
 
     /// Run `f` atomically on the writer and return once it is committed.
@@ -232,103 +203,75 @@ impl WriterQueue {
         undo: Undo,
         f: impl FnOnce(&mut Tx<'_>) -> StoreResult<R> + Send + 'static,
     ) -> StoreResult<R> {
-        self.turn().await?.finish(self, undo, f).await
-    }
-}
-
-/// The writer, while it is this write's turn.
-pub(super) struct Turn(OwnedMutexGuard<Writer>);
-
-impl Turn {
-    /// Run `f` on the writer on the blocking pool, keeping the turn.
-    pub(super) async fn run<R: Send + 'static>(
-        mut self,
-        f: impl FnOnce(&mut Writer) -> R + Send + 'static,
-    ) -> StoreResult<(Self, R)> {
-        super::blocking(move || {
-            let out = f(&mut self.0);
-            Ok((self, out))
+        self.send(move |w, reply: oneshot::Sender<Outcome<R>>| {
+            match catch_unwind(AssertUnwindSafe(|| w.step(undo, f))) {
+                Ok(Ok(r)) => Some(Box::new(move |committed: &Result<(), String>| {
+                    let out = committed
+                        .clone()
+                        .map(|()| r)
+                        .map_err(|e| StoreError::Backend(e.into()));
+                    let _ = reply.send(Ok(out));
+                })
+                    as Box<dyn FnOnce(&Result<(), String>) + Send>),
+                failed => {
+                    let _ = reply.send(failed);
+                    None
+                }
+            }
         })
         .await
     }
 
-    /// One object as the open transaction sees it: cached unless a write
-    /// of the open batch changed it (the cache holds committed state).
-    pub(super) async fn object(self, id: String) -> StoreResult<(Self, Option<Arc<Cached>>)> {
-        let w = &self.0;
-        if !w.pending.iter().any(|op| op.id() == id) {
-            if let Some(found) = w.cache.get(&id) {
-                return Ok((self, Some(found)));
-            }
-        }
-        let (turn, found) = self.run(move |w| load(&w.conn, &id)).await?;
-        Ok((turn, found?.map(Arc::new)))
-    }
-
-    /// Do the write `f` and end the turn; return once it is committed.
-    pub(super) async fn finish<R: Send + 'static>(
-        self,
-        queue: &WriterQueue,
-        undo: Undo,
-        f: impl FnOnce(&mut Tx<'_>) -> StoreResult<R> + Send + 'static,
+    /// Run `f` on the writer's connection outside any transaction (the
+    /// reads of an in-memory database, which has no other connection).
+    pub(super) async fn read<R: Send + 'static>(
+        &self,
+        f: impl FnOnce(&Connection) -> StoreResult<R> + Send + 'static,
     ) -> StoreResult<R> {
-        let (turn, (out, then)) = self.run(move |w| w.step(undo, f)).await?;
-        match then {
-            Then::Done => out,
-            Then::Committed(committed) => {
-                if committed.is_ok() {
-                    turn.after_commit().await;
-                }
-
-                out.and_then(|r| committed.map(|()| r))
-            }
-            Then::Wait(committed) => {
-                drop(turn);
-                Self::wait(queue, committed).await.and(out)
-            }
-        }
+        self.send(move |w, reply: oneshot::Sender<Outcome<R>>| {
+            let _ = reply.send(catch_unwind(AssertUnwindSafe(|| f(&w.conn))));
+            None
+        })
+        .await
     }
 
-    /// Between two transactions: let the checkpoint thread make the writer
-    /// wait for a RESTART if the WAL is full.
-    async fn after_commit(self) {
-        let checkpointer = self.0.checkpointer.clone();
-        if let Some(c) = checkpointer {
-            c.after_commit().await;
+    /// Queue a job that answers on `reply`, and wait for the answer.
+    async fn send<R: Send + 'static>(
+        &self,
+        job: impl FnOnce(&mut Writer, oneshot::Sender<Outcome<R>>) -> Tell + Send + 'static,
+    ) -> StoreResult<R> {
+        let (reply, answer) = oneshot::channel();
+        let deadline = Instant::now() + self.acquire_timeout;
+        let job: Job = Box::new(move |w| {
+            if Instant::now() > deadline {
+                let _ = reply.send(Ok(Err(StoreError::Unavailable(
+                    "timed out waiting for the SQLite writer".into(),
+                ))));
+                return None;
+            }
+            job(w, reply)
+        });
+        let gone = || StoreError::Unavailable("the SQLite writer stopped".into());
+        self.jobs
+            .as_ref()
+            .ok_or_else(gone)?
+            .send(job)
+            .map_err(|_| gone())?;
+        match answer.await {
+            Ok(Ok(out)) => out,
+            Ok(Err(panic)) => resume_unwind(panic),
+            Err(_) => Err(gone()),
         }
     }
+}
 
-    /// Wait for the commit a queued write was left; should that write
-    /// vanish (its request timed out waiting), commit after a while.
-    async fn wait(
-        queue: &WriterQueue,
-        mut committed: oneshot::Receiver<Result<(), String>>,
-    ) -> StoreResult<()> {
-        let result = match tokio::time::timeout(FLUSH_AFTER, &mut committed).await {
-            Ok(result) => result,
-            Err(_) => {
-                let turn = Turn(queue.writer.clone().lock_owned().await);
-                let (turn, flushed) = turn
-                    .run(|w| {
-                        if w.open {
-                            w.commit().map(Some)
-                        } else {
-                            Ok(None)
-                        }
-                    })
-                    .await?;
-                if let Ok(Some(())) = flushed {
-                    turn.after_commit().await;
-                }
-                committed.await
-            }
-        };
-        match result {
-            Ok(Ok(())) => Ok(()),
-            Ok(Err(e)) => Err(StoreError::Backend(e.into())),
-            Err(_) => Err(StoreError::Backend(
-                "the batch was dropped before its commit".into(),
-            )),
+impl Drop for WriterQueue {
+    /// Stop the thread and wait for it, so that the file's lock is free
+    /// once the store is gone.
+    fn drop(&mut self) {
+        self.jobs = None;
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
         }
     }
 }
