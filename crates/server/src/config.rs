@@ -119,8 +119,8 @@ pub struct Options {
     )]
     pub worker_poll_ms: i64,
 
-    /// Most database connections per node (SQLite: idle read connections
-    /// kept open).
+    /// Most database connections per node (SQLite: read connections, and
+    /// so reads at once, at most twice the cores).
     #[arg(
         long,
         env = "CHECKOUTD_DB_MAX_CONNECTIONS",

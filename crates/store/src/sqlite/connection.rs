@@ -10,8 +10,9 @@ use super::checkpoint;
 use crate::{StoreError, StoreResult};
 use rusqlite::{Connection, OpenFlags};
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 /// How long a read waits for a lock held by another program before failing.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
@@ -61,25 +62,38 @@ pub(super) fn sibling(db: &Path, suffix: &str) -> PathBuf {
     PathBuf::from(name)
 }
 
-/// Idle read-only connections, shared by the blocking tasks that read.
+/// The read-only connections, shared by the blocking tasks that read.
+///
+/// At most `limit` reads run at once: more would only queue for the same
+/// cores and disk on threads of their own, and each connection keeps its
+/// own page cache (a busy list endpoint would otherwise open one per
+/// concurrent request). The others wait, parked, for a slot.
 pub(super) struct Readers {
     path: PathBuf,
     idle: Mutex<Vec<Connection>>,
-    /// Idle connections kept beyond this are closed.
-    keep: usize,
+    slots: Arc<Semaphore>,
 }
 
 impl Readers {
-    pub(super) fn new(path: PathBuf, keep: usize) -> Self {
+    pub(super) fn new(path: PathBuf, limit: usize) -> Self {
         Self {
             path,
             idle: Mutex::new(Vec::new()),
-            keep,
+            slots: Arc::new(Semaphore::new(limit.max(1))),
         }
     }
 
-    /// Run `f` on an idle connection, opening one when none is idle (at
-    /// most as many exist as blocking tasks read at once).
+    /// A slot for one read; the read runs while it is held.
+    pub(super) async fn slot(&self) -> StoreResult<OwnedSemaphorePermit> {
+        self.slots
+            .clone()
+            .acquire_owned()
+            .await
+            .map_err(|e| StoreError::Unavailable(e.into()))
+    }
+
+    /// Run `f` on an idle connection, opening one when none is idle (no
+    /// more exist than slots).
     pub(super) fn with<R>(&self, f: impl FnOnce(&Connection) -> StoreResult<R>) -> StoreResult<R> {
         let idle = self.idle.lock().unwrap_or_else(|e| e.into_inner()).pop();
         let conn = match idle {
@@ -87,10 +101,10 @@ impl Readers {
             None => open(&self.path, Role::Reader)?,
         };
         let out = f(&conn);
-        let mut idle = self.idle.lock().unwrap_or_else(|e| e.into_inner());
-        if idle.len() < self.keep {
-            idle.push(conn);
-        }
+        self.idle
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(conn);
         out
     }
 }

@@ -120,10 +120,7 @@ impl SqliteStore {
         };
         Ok(Self {
             writer: WriterQueue::new(opened, options.acquire_timeout)?,
-            readers: Some(Arc::new(Readers::new(
-                path,
-                usize::try_from(options.max_connections.max(1)).unwrap_or(16),
-            ))),
+            readers: Some(Arc::new(Readers::new(path, read_slots(options)))),
             cache,
             contended: Default::default(),
         })
@@ -136,8 +133,13 @@ impl SqliteStore {
     ) -> StoreResult<R> {
         match &self.readers {
             Some(readers) => {
+                let slot = readers.slot().await?;
                 let readers = readers.clone();
-                blocking(move || readers.with(f)).await
+                blocking(move || {
+                    let _slot = slot;
+                    readers.with(f)
+                })
+                .await
             }
             None => self.writer.read(f).await,
         }
@@ -151,6 +153,14 @@ impl SqliteStore {
     ) -> StoreResult<R> {
         self.writer.write(Undo::Savepoint, f).await
     }
+}
+
+/// Reads at once: the pool's bound, and at most twice the cores.
+fn read_slots(options: &PoolOptions) -> usize {
+    let cores = std::thread::available_parallelism().map_or(2, usize::from);
+    usize::try_from(options.max_connections)
+        .unwrap_or(usize::MAX)
+        .clamp(1, 2 * cores)
 }
 
 /// Run synchronous SQLite work on tokio's blocking pool; a panic in it

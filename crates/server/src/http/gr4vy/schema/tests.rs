@@ -6,7 +6,8 @@
 use super::*;
 use serde_json::Value;
 
-const OPENAPI: &str = include_str!("../../../tests/fixtures/gr4vy/openapi-checkout-sessions.json");
+const OPENAPI: &str =
+    include_str!("../../../../tests/fixtures/gr4vy/openapi-checkout-sessions.json");
 
 /// Fields the SDK 2.4.27 has beyond the spec snapshot (README §1).
 const SDK_ONLY: &[(&str, &str)] = &[("CartItem", "brand"), ("CartItem", "subcategories")];
