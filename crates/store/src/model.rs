@@ -257,6 +257,25 @@ pub enum DeliveryOutcome {
     },
 }
 
+/// A delivery row's columns after an attempt: `state`, the next attempt
+/// (kept as it was when `None`), the last status and the last error.
+pub(crate) type DeliveryColumns<'a> = (&'static str, Option<i64>, Option<u16>, Option<&'a str>);
+
+impl DeliveryOutcome {
+    /// What the attempt writes into its delivery row, on either backend.
+    pub(crate) fn columns(&self) -> DeliveryColumns<'_> {
+        match self {
+            Self::Delivered { status } => ("delivered", None, Some(*status), None),
+            Self::Retry {
+                at_ms,
+                status,
+                error,
+            } => ("pending", Some(*at_ms), *status, Some(error)),
+            Self::Failed { status, error } => ("failed", None, *status, Some(error)),
+        }
+    }
+}
+
 /// Whether an endpoint (its stored data) wants an event of a type created
 /// at a time; given by the server, which knows the endpoint format.
 pub type EndpointMatcher<'a> = dyn Fn(&str, i64, &str) -> bool + Send + Sync + 'a;

@@ -177,18 +177,7 @@ impl EventStore for PostgresStore {
         outcome: &DeliveryOutcome,
     ) -> StoreResult<()> {
         let mut tx = self.writer.begin_with("BEGIN").await?;
-        let (state, next, status, error): (&str, Option<i64>, Option<u16>, Option<&str>) =
-            match outcome {
-                DeliveryOutcome::Delivered { status } => ("delivered", None, Some(*status), None),
-                DeliveryOutcome::Retry {
-                    at_ms,
-                    status,
-                    error,
-                } => ("pending", Some(*at_ms), *status, Some(error.as_str())),
-                DeliveryOutcome::Failed { status, error } => {
-                    ("failed", None, *status, Some(error.as_str()))
-                }
-            };
+        let (state, next, status, error) = outcome.columns();
         let done = sqlx::query(
             "UPDATE webhook_deliveries SET state = $1, attempts = attempts + 1, next_attempt_at = COALESCE($2, next_attempt_at), \
              locked_until = 0, last_status = $3, last_error = $4 WHERE event_id = $5 AND endpoint_id = $6 AND state = 'pending'",

@@ -196,18 +196,9 @@ impl EventStore for SqliteStore {
         endpoint_id: &str,
         outcome: &DeliveryOutcome,
     ) -> StoreResult<()> {
-        let (state, next, status, error): (&str, Option<i64>, Option<u16>, Option<String>) =
-            match outcome {
-                DeliveryOutcome::Delivered { status } => ("delivered", None, Some(*status), None),
-                DeliveryOutcome::Retry {
-                    at_ms,
-                    status,
-                    error,
-                } => ("pending", Some(*at_ms), *status, Some(error.clone())),
-                DeliveryOutcome::Failed { status, error } => {
-                    ("failed", None, *status, Some(error.clone()))
-                }
-            };
+        let (state, next, status, error) = outcome.columns();
+        // Owned: the write runs on the writer's thread.
+        let error = error.map(str::to_owned);
         let delivered = matches!(outcome, DeliveryOutcome::Delivered { .. });
         let (event_id, endpoint_id) = (event_id.to_owned(), endpoint_id.to_owned());
         self.write(move |tx| {
