@@ -6,9 +6,9 @@
 //! with cached prepared statements, not through an async driver's
 //! connection thread. Reads run on tokio's blocking pool and writes on the
 //! writer's thread, never on the runtime's worker threads, so a long list
-//! or a slow disk does not stall other requests. Each write's statements run as one synchronous step in a
-//! savepoint on the writer's own thread, so a write is never left
-//! half-done by a cancelled future.
+//! or a slow disk does not stall other requests. Each write's statements
+//! run there as one synchronous step in a savepoint, so a write is never
+//! left half-done by a cancelled future.
 //!
 //! - **One process** ([`lock`]): a store on a file holds an exclusive lock
 //!   on a file beside it for as long as it lives, and a second store (in
@@ -17,8 +17,9 @@
 //! - **Writes** are jobs for the one writer connection's thread
 //!   ([`writer`]): group commit, savepoints, and the transaction view a
 //!   write sees.
-//! - **Reads** take an idle read-only connection from a small stack
-//!   ([`connection`]) and run concurrently with the writer under WAL.
+//! - **Reads** take a read-only connection from a bounded set
+//!   ([`connection`]), at most twice the cores at once, and run
+//!   concurrently with the writer under WAL.
 //! - **Checkpoints** run on a background thread instead of inside whichever
 //!   commit crosses the WAL's size threshold ([`checkpoint`]).
 //! - **Objects** lately read or written are kept in memory ([`cache`]), so
